@@ -1,0 +1,1 @@
+"""Domain-free plumbing shared by packages, player, certificates and portal."""

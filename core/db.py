@@ -1,0 +1,143 @@
+"""The app's database: declarative base, engine with durable settings, sessions, migrations.
+
+The LRS keeps its own copy of the engine set-up (``lrs/db.py``) so that it can be
+deployed alone; the two must agree on the durability rules of DESIGN.md (Storage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, MetaData, event
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of the app's own tables (users, catalog, packages); not the LRS's."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def create_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with WAL + synchronous=FULL + busy timeout on SQLite, sync commits on PostgreSQL.
+
+    On SQLite the driver's own transaction handling is switched off and BEGIN is
+    emitted here, DEFERRED by default and IMMEDIATE on an engine or connection
+    with ``execution_options(sqlite_begin="IMMEDIATE")`` (SQLAlchemy's documented
+    pysqlite workaround), so that writers take the lock up front instead of
+    failing on lock upgrade.
+    """
+    if url.startswith("sqlite"):
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        engine = sa_create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            for pragma in (
+                "journal_mode=WAL",
+                "synchronous=FULL",
+                "busy_timeout=30000",
+                "foreign_keys=ON",
+            ):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    engine = sa_create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _pg_connect(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO on")
+        dbapi_conn.commit()
+
+    return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, taking SQLite's write lock at BEGIN (a no-op elsewhere)."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for the app's own tables."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any exception."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def upgrade(engine: Engine, script_location: str | Path, version_table: str) -> None:
+    """Apply the Alembic migrations in ``script_location`` up to head."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.attributes["engine"] = engine
+    config.attributes["version_table"] = version_table
+    command.upgrade(config, "head")
+
+
+def migration_env(target_metadata: MetaData) -> None:
+    """Body of a migrations folder's ``env.py``: run online against the given engine."""
+    from alembic import context
+
+    config = context.config
+    engine: Engine = config.attributes["engine"]
+    with writer(engine).connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            version_table=config.attributes.get("version_table", "alembic_version"),
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+CORE_MIGRATIONS = Path(__file__).parent / "migrations"
+CORE_VERSION_TABLE = "alembic_version_core"
+
+
+def upgrade_core(engine: Engine) -> None:
+    """Apply the app's own migrations (users, catalog, packages)."""
+    upgrade(engine, CORE_MIGRATIONS, CORE_VERSION_TABLE)

@@ -1,0 +1,1 @@
+"""/xapi/activities/state, /activities/profile, /agents/profile, /activities, /agents (to be written)."""

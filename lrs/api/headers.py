@@ -1,0 +1,213 @@
+"""Per-request xAPI context: version negotiation, authentication, alternate syntax, CORS, errors.
+
+- Version header: xAPI 1.0.3 Part Three §6.2 and 2.0 §3.3 (a request without one is
+  refused with 400, About excepted; the response carries the version answered in).
+- Authentication: HTTP Basic with LRS credentials (Part Three §4).
+- Alternate request syntax (1.0.3 Part Three §1.3): a POST with ``?method=X`` whose
+  form body carries the headers, the parameters and ``content``. Removed in 2.0.
+- CORS for browser content served from other origins (Part Three §1.3 note).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from typing import Any
+from urllib.parse import parse_qs
+
+from flask import Response, current_app, g, jsonify, request
+from werkzeug.datastructures import Headers, MultiDict
+from werkzeug.exceptions import HTTPException
+
+from lrs.api import bp
+from lrs.auth import Principal, authority_for
+from lrs.errors import BadRequest, MethodNotAllowed, Unauthorized, XAPIError
+
+log = logging.getLogger(__name__)
+
+#: Headers that the alternate request syntax may carry in the form body.
+ALTERNATE_HEADERS = (
+    "Authorization",
+    "X-Experience-API-Version",
+    "Content-Type",
+    "Content-Length",
+    "If-Match",
+    "If-None-Match",
+)
+ALTERNATE_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
+VERSION_RE = re.compile(r"^(1\.0(\.[0-3])?|2\.0(\.\d+)?)$")
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "HEAD, GET, POST, PUT, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": (
+        "Content-Type, Content-Length, Authorization, If-Match, If-None-Match, "
+        "X-Experience-API-Version, Accept-Language"
+    ),
+    "Access-Control-Expose-Headers": (
+        "ETag, Last-Modified, Cache-Control, Content-Type, Content-Length, WWW-Authenticate, "
+        "X-Experience-API-Version, X-Experience-API-Consistent-Through"
+    ),
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def negotiate_version(raw: str | None) -> str:
+    """The version we answer in for this header value: "1.0.3" or "2.0.0"; 400 otherwise."""
+    if raw is None or raw.strip() == "":
+        raise BadRequest("the X-Experience-API-Version header is required")
+    value = raw.strip()
+    if not VERSION_RE.match(value):
+        raise BadRequest(f"X-Experience-API-Version {value!r} is not supported; use 1.0.3 or 2.0.0")
+    return "2.0.0" if value.startswith("2.") else "1.0.3"
+
+
+def xapi_header(name: str) -> str | None:
+    """A request header, looked up in the alternate-syntax form when the request uses it."""
+    return g.xapi_headers.get(name)
+
+
+def xapi_args() -> MultiDict[str, str]:
+    """The request's parameters (query string, or the form with the alternate syntax)."""
+    return g.xapi_args
+
+
+def xapi_body() -> bytes:
+    """The request's body (the form's ``content`` with the alternate syntax)."""
+    return g.xapi_body
+
+
+def version() -> str:
+    """The xAPI version of this request: "1.0.3" or "2.0.0"."""
+    return g.xapi_version
+
+
+def principal() -> Principal:
+    """The authenticated caller of this request."""
+    return g.xapi_principal
+
+
+def _parse_alternate_syntax() -> None:
+    """Unpack a 1.0.3 alternate-syntax request into g (Part Three §1.3)."""
+    method = request.args.get("method", "")
+    if set(request.args) != {"method"}:
+        raise BadRequest("with the alternate request syntax, only 'method' may be in the query string")
+    if method.upper() not in ALTERNATE_METHODS:
+        raise BadRequest(f"alternate request syntax: unknown method {method!r}")
+    content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise BadRequest(
+            "alternate request syntax needs Content-Type application/x-www-form-urlencoded"
+        )
+    form = parse_qs(request.get_data(as_text=True), keep_blank_values=True)
+    headers = Headers()
+    args: MultiDict[str, str] = MultiDict()
+    body = b""
+    for key, values in form.items():
+        header = next((h for h in ALTERNATE_HEADERS if h.lower() == key.lower()), None)
+        if header is not None:
+            headers[header] = values[-1]
+        elif key == "content":
+            body = values[-1].encode()
+        else:
+            for value in values:
+                args.add(key, value)
+    for header in ("Accept-Language",):
+        if header in request.headers:
+            headers[header] = request.headers[header]
+    g.xapi_method = method.upper()
+    g.xapi_headers = headers
+    g.xapi_args = args
+    g.xapi_body = body
+    g.xapi_alternate = True
+
+
+def _authenticate(authorization: str | None) -> Principal:
+    """The Principal for an HTTP Basic Authorization header; 401 when absent or wrong."""
+    if not authorization or not authorization.lower().startswith("basic "):
+        raise Unauthorized("HTTP Basic credentials are required")
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+        key, _, secret = decoded.partition(":")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise Unauthorized("malformed Basic credentials") from exc
+    lrs = current_app.extensions["lrs"]
+    principal = lrs.authenticate(key, secret)
+    if principal is None:
+        raise Unauthorized("unknown, revoked or expired credentials")
+    return principal
+
+
+@bp.before_request
+def _before() -> Response | None:
+    """Set up g.xapi_* for the views; answer CORS preflights."""
+    if request.method == "OPTIONS":
+        return current_app.response_class(status=200)
+    g.xapi_alternate = False
+    if request.method == "POST" and "method" in request.args:
+        _parse_alternate_syntax()
+    else:
+        g.xapi_method = request.method
+        g.xapi_headers = request.headers
+        g.xapi_args = request.args
+        g.xapi_body = request.get_data(cache=True)
+    g.xapi_version = "2.0.0"
+    endpoint = request.endpoint or ""
+    if endpoint == "xapi.about":
+        return None
+    g.xapi_version = negotiate_version(xapi_header("X-Experience-API-Version"))
+    if g.xapi_alternate and g.xapi_version != "1.0.3":
+        raise BadRequest("the alternate request syntax was removed in xAPI 2.0")
+    g.xapi_principal = _authenticate(xapi_header("Authorization"))
+    return None
+
+
+@bp.after_request
+def _after(response: Response) -> Response:
+    """Every answer carries the version header and CORS headers."""
+    response.headers["X-Experience-API-Version"] = getattr(g, "xapi_version", "2.0.0")
+    for name, value in CORS_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def error_response(status: int, title: str, message: str) -> Response:
+    """A JSON error body: what is wrong, in words."""
+    response = jsonify({"error": {"status": status, "title": title, "message": message}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
+    return response
+
+
+@bp.errorhandler(XAPIError)
+def _xapi_error(error: XAPIError) -> Response:
+    return error_response(error.status_code, error.title, error.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    return error_response(error.code or 500, error.name, error.description or error.name)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> Response:
+    log.exception("unexpected error in the LRS")
+    return error_response(500, "Internal Server Error", "the LRS failed to handle this request")
+
+
+def dispatch(handlers: dict[str, Any]) -> Any:
+    """Call the handler for this request's (possibly alternate-syntax) method; 405 otherwise."""
+    method = g.xapi_method
+    handler = handlers.get(method)
+    if handler is None and method == "HEAD":
+        handler = handlers.get("GET")
+    if handler is None:
+        raise MethodNotAllowed(f"{method} is not allowed here; allowed: {', '.join(handlers)}")
+    return handler()
+
+
+def authority_of(key: str, name: str) -> dict[str, Any]:
+    """The authority Agent for a credential (see lrs.auth.authority_for)."""
+    return authority_for(key, name, current_app.extensions["lrs"].config.base_url)

@@ -1,0 +1,1 @@
+"""/xapi/statements (to be written)."""

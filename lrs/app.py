@@ -1,0 +1,67 @@
+"""Mount the LRS in a Flask app (``init_app``) or run it alone (``create_lrs_app``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from lrs import db
+from lrs.auth import Principal, authority_for
+from lrs.client import LRSClient
+from lrs.config import LRSConfig
+from lrs.sql import credentials
+
+
+class LRS:
+    """The LRS of one app: its engine, settings, and the in-process client."""
+
+    def __init__(self, config: LRSConfig, engine: Engine | None = None) -> None:
+        self.config = config
+        self.engine = engine or db.create_engine(config.database_url)
+        self.sessions: sessionmaker[Session] = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.write_sessions: sessionmaker[Session] = sessionmaker(
+            bind=db.writer(self.engine), expire_on_commit=False
+        )
+        self.client = LRSClient(self)
+
+    def upgrade(self) -> None:
+        """Apply the LRS's migrations."""
+        db.upgrade(self.engine)
+
+    def authenticate(self, key: str, secret: str) -> Principal | None:
+        """The Principal for a key and secret, or None when they are wrong, revoked or expired."""
+        with self.sessions() as session:
+            credential = credentials.check_credential(session, self.config.secret_key, key, secret)
+            if credential is None:
+                return None
+            return Principal(
+                key=credential.key,
+                name=credential.name,
+                scopes=frozenset(credential.scopes),
+                authority=authority_for(credential.key, credential.name, self.config.base_url),
+                agent=credential.agent,
+                registration=credential.registration,
+                activity_prefix=credential.activity_prefix,
+            )
+
+
+def init_app(app: Flask, config: LRSConfig, engine: Engine | None = None) -> LRS:
+    """Mount the xAPI API at /xapi and keep the LRS in ``app.extensions["lrs"]``."""
+    from lrs.api import bp, register_routes
+    from lrs.cli import lrs_group
+
+    lrs = LRS(config, engine)
+    app.extensions["lrs"] = lrs
+    app.extensions["lrs_client"] = lrs.client
+    register_routes()
+    app.register_blueprint(bp, url_prefix="/xapi")
+    app.cli.add_command(lrs_group)
+    return lrs
+
+
+def create_lrs_app(config: LRSConfig | None = None) -> Flask:
+    """A Flask app that is only the LRS (for deploying it alone)."""
+    app = Flask(__name__)
+    init_app(app, config or LRSConfig.from_env())
+    return app

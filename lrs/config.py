@@ -1,0 +1,34 @@
+"""The LRS's own settings (the same ``ROLLCALL_*`` names as the app; kept apart so the LRS deploys alone)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class LRSConfig:
+    """What the LRS needs to run."""
+
+    database_url: str
+    secret_key: str
+    base_url: str = "http://127.0.0.1:8000"
+    #: Largest batch of statements one request may carry.
+    max_batch: int = 1000
+    #: Default and largest page size for statement queries (``limit``).
+    page_size: int = 100
+    max_page_size: int = 1000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> LRSConfig:
+        """Read ``ROLLCALL_DATABASE_URL``, ``ROLLCALL_SECRET_KEY``, ``ROLLCALL_BASE_URL``."""
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("ROLLCALL_INSTANCE_PATH") or Path.cwd() / "instance")
+        return cls(
+            database_url=env.get("ROLLCALL_DATABASE_URL")
+            or f"sqlite:///{instance / 'rollcall.sqlite3'}",
+            secret_key=env.get("ROLLCALL_SECRET_KEY") or "dev-only-insecure-key",
+            base_url=env.get("ROLLCALL_BASE_URL") or "http://127.0.0.1:8000",
+        )

@@ -1,0 +1,1 @@
+"""The SQLAlchemy implementation of the LRS (SQLite and PostgreSQL)."""

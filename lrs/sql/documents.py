@@ -1,0 +1,1 @@
+"""State, Activity Profile and Agent Profile documents in SQL (to be written)."""

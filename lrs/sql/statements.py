@@ -1,0 +1,1 @@
+"""Statements in SQL: storage, voiding, retrieval and queries (to be written)."""

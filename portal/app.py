@@ -1,0 +1,45 @@
+"""The application factory: the whole Rollcall app (portal, player, packages, LRS at /xapi)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from core import db as core_db
+from core import web
+from core.config import Settings
+from lrs.app import init_app as init_lrs
+from lrs.config import LRSConfig
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from ``settings`` (default: the environment)."""
+    settings = settings or Settings.from_env()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        ROLLCALL=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        MAX_CONTENT_LENGTH=None,
+    )
+    engine = core_db.create_engine(settings.database_url)
+    web.init_app(app, engine)
+    lrs_config = LRSConfig(
+        database_url=settings.database_url,
+        secret_key=settings.secret_key,
+        base_url=settings.base_url,
+    )
+    init_lrs(app, lrs_config)
+
+    from portal import home
+
+    app.register_blueprint(home.bp)
+    return app
+
+
+def upgrade_database(app: Flask) -> None:
+    """Apply every migration: the LRS's, then the app's own."""
+    app.extensions["lrs"].upgrade()
+    core_db.upgrade_core(app.extensions["db_engine"])
