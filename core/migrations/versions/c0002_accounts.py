@@ -1,12 +1,12 @@
-"""Portal: users, organizations, catalog entries, settings, outbox.
+"""Portal accounts: users, organizations, email outbox, rate limits, site settings, FAQ.
 
-Revision ID: c0002_portal
+Revision ID: c0002_accounts
 Revises: c0001_packages
 """
 
 from __future__ import annotations
 
-revision = "c0002_portal"
+revision = "c0002_accounts"
 down_revision = "c0001_packages"
 branch_labels = None
 depends_on = None
