@@ -1,0 +1,111 @@
+"""Agents and Groups (xAPI 1.0.3 Data §2.4.2; IEEE 9274.1.1 §5.2.2.1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lrs.validation.primitives import (
+    V1,
+    check_keys,
+    fail,
+    require_list,
+    require_object,
+    require_string,
+    validate_iri,
+    validate_irl,
+    validate_mbox,
+    validate_sha1,
+)
+
+IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+_AGENT_KEYS = frozenset(("objectType", "name", *IFIS))
+_GROUP_KEYS = frozenset(("objectType", "name", "member", *IFIS))
+_ACCOUNT_KEYS = frozenset(("homePage", "name"))
+
+
+def _count_ifis(actor: dict[str, Any], where: str) -> int:
+    """Validate each inverse functional identifier present and count them (Data §2.4.2.3)."""
+    count = 0
+    if "mbox" in actor:
+        validate_mbox(actor["mbox"], f"{where}.mbox")
+        count += 1
+    if "mbox_sha1sum" in actor:
+        validate_sha1(actor["mbox_sha1sum"], f"{where}.mbox_sha1sum")
+        count += 1
+    if "openid" in actor:
+        validate_iri(actor["openid"], f"{where}.openid")
+        count += 1
+    if "account" in actor:
+        validate_account(actor["account"], f"{where}.account")
+        count += 1
+    return count
+
+
+def validate_account(account: Any, where: str) -> None:
+    """An account object: homePage IRL and name string, both required (xAPI 1.0.3 Data §2.4.2.4)."""
+    obj = require_object(account, where)
+    check_keys(obj, _ACCOUNT_KEYS, where)
+    if "homePage" not in obj:
+        fail(f"{where}.homePage", "is required")
+    if "name" not in obj:
+        fail(f"{where}.name", "is required")
+    validate_irl(obj["homePage"], f"{where}.homePage")
+    require_string(obj["name"], f"{where}.name")
+
+
+def validate_agent_only(agent: Any, where: str) -> None:
+    """An Agent: exactly one inverse functional identifier (xAPI 1.0.3 Data §2.4.2.1, §2.4.2.3)."""
+    obj = require_object(agent, where)
+    if "objectType" in obj and obj["objectType"] != "Agent":
+        fail(f"{where}.objectType", 'must be "Agent"', obj["objectType"])
+    check_keys(obj, _AGENT_KEYS, where)
+    if "name" in obj:
+        require_string(obj["name"], f"{where}.name")
+    ifis = _count_ifis(obj, where)
+    if ifis != 1:
+        fail(where, f"an Agent must have exactly one of mbox, mbox_sha1sum, openid, account (has {ifis})")
+
+
+def validate_group(group: Any, where: str) -> None:
+    """A Group: identified (one IFI) or anonymous (no IFI, with members) (xAPI 1.0.3 Data §2.4.2.2)."""
+    obj = require_object(group, where)
+    if obj.get("objectType") != "Group":
+        fail(f"{where}.objectType", 'must be "Group"', obj.get("objectType"))
+    check_keys(obj, _GROUP_KEYS, where)
+    if "name" in obj:
+        require_string(obj["name"], f"{where}.name")
+    ifis = _count_ifis(obj, where)
+    if ifis > 1:
+        fail(where, f"a Group may have at most one of mbox, mbox_sha1sum, openid, account (has {ifis})")
+    if "member" in obj:
+        members = require_list(obj["member"], f"{where}.member")
+        for index, member in enumerate(members):
+            validate_agent_only(member, f"{where}.member[{index}]")
+    elif ifis == 0:
+        fail(f"{where}.member", "is required in an anonymous Group (one without an identifier)")
+
+
+def validate_agent(agent: Any, version: str, where: str = "agent") -> None:
+    """An Agent or a Group, told apart by objectType (xAPI 1.0.3 Data §2.4.2)."""
+    if isinstance(agent, dict) and agent.get("objectType") == "Group":
+        validate_group(agent, where)
+    else:
+        validate_agent_only(agent, where)
+
+
+def parse_agent_param(raw: str, version: str) -> dict[str, Any]:
+    """The `agent` parameter of the document/Agents resources: JSON text of an Agent (Comm. §2.3-2.6).
+
+    xAPI 1.0.3 takes only an Agent there; 2.0 also takes a Group.
+    """
+    try:
+        agent = json.loads(raw)
+    except (TypeError, ValueError):
+        fail("agent", "must be the JSON text of an Agent object", raw)
+    obj = require_object(agent, "agent")
+    if version == V1 or obj.get("objectType") != "Group":
+        validate_agent_only(obj, "agent")
+    else:
+        validate_group(obj, "agent")
+    return obj
