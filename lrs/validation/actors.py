@@ -94,6 +94,18 @@ def validate_agent(agent: Any, version: str, where: str = "agent") -> None:
         validate_agent_only(agent, where)
 
 
+def validate_authority(authority: Any, version: str, where: str) -> None:
+    """An Agent, or for 3-legged OAuth an anonymous Group of exactly two Agents (xAPI 1.0.3 Data §2.4.9)."""
+    if not (isinstance(authority, dict) and authority.get("objectType") == "Group"):
+        validate_agent_only(authority, where)
+        return
+    validate_group(authority, where)
+    if any(ifi in authority for ifi in IFIS):
+        fail(where, "an authority Group must be anonymous (no mbox, mbox_sha1sum, openid or account)")
+    if len(authority.get("member", ())) != 2:
+        fail(f"{where}.member", "an authority Group must have exactly two Agents (OAuth consumer and user)")
+
+
 def parse_agent_param(raw: str, version: str) -> dict[str, Any]:
     """The `agent` parameter of the document/Agents resources: JSON text of an Agent (Comm. §2.3-2.6).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lrs.validation.actors import validate_agent, validate_group
+from lrs.validation.actors import validate_agent, validate_authority, validate_group
 from lrs.validation.context import validate_context
 from lrs.validation.objects import validate_activity, validate_statement_ref
 from lrs.validation.primitives import (
@@ -72,7 +72,7 @@ def validate_statement(statement: Any, version: str) -> None:
     if "stored" in obj:
         parse_timestamp(obj["stored"], version, f"{where}.stored")
     if "authority" in obj:
-        validate_agent(obj["authority"], version, f"{where}.authority")
+        validate_authority(obj["authority"], version, f"{where}.authority")
     if "version" in obj:
         _validate_version(obj["version"], version, f"{where}.version")
 
