@@ -9,4 +9,4 @@ bp = Blueprint("xapi", __name__)
 
 def register_routes() -> None:
     """Import the resource modules so their routes attach to ``bp`` (once)."""
-    from lrs.api import about, documents, headers, statements  # noqa: F401
+    from lrs.api import about, activities, documents, headers, statements  # noqa: F401

@@ -1,1 +1,219 @@
-"""/xapi/activities/state, /activities/profile, /agents/profile, /activities, /agents (to be written)."""
+"""/xapi/activities/state, /activities/profile, /agents/profile (xAPI 1.0.3 Part Three §2.2-§2.7, §3.1).
+
+Concurrency (§3.1; 2.0 per STANDARDS.md §2 item 6): GET answers a quoted SHA-1 ETag and
+Last-Modified; If-Match and If-None-Match are honoured on PUT, POST and DELETE (412). A PUT
+without either header to an existing Activity or Agent Profile document is a 409, and to a
+new one a 400 (the client MUST send one); in 2.0 a State PUT over an existing document
+without either header is a 409 as well.
+
+Restricted credentials (DESIGN.md, Credentials) touch only documents inside their
+restriction. Documents that belong to no agent or registration (Activity Profiles; Agent
+Profiles for registration- or activity-bound credentials) are shared by every learner:
+such credentials may read them but not change them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from flask import Response, current_app
+from werkzeug.http import http_date
+
+from lrs.api import bp
+from lrs.api.headers import dispatch, principal, version, xapi_args, xapi_body, xapi_header
+from lrs.auth import PROFILE, PROFILE_READ, STATE, STATE_READ
+from lrs.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
+from lrs.sql import documents as sql
+from lrs.sql.documents import DocumentKey
+from lrs.store import Document
+from lrs.validation import parse_agent_param, parse_timestamp, validate_iri, validate_uuid
+
+#: The largest document the LRS stores (documents are scratch space, not file storage).
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+BlindPut = Literal["allow", "conflict", "refuse"]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What differs between the three document resources."""
+
+    kind: str
+    id_param: str
+    write_scopes: frozenset[str]
+    read_scopes: frozenset[str]
+    uses_activity: bool
+    uses_agent: bool
+    uses_registration: bool
+
+
+STATE_RESOURCE = Resource(sql.STATE, "stateId", STATE, STATE_READ, True, True, True)
+ACTIVITY_PROFILE_RESOURCE = Resource(sql.ACTIVITY_PROFILE, "profileId", PROFILE, PROFILE_READ, True, False, False)
+AGENT_PROFILE_RESOURCE = Resource(sql.AGENT_PROFILE, "profileId", PROFILE, PROFILE_READ, False, True, False)
+
+
+def required_param(name: str) -> str:
+    """A required request parameter; 400 naming it when it is missing or empty."""
+    value = xapi_args().get(name)
+    if value is None:
+        raise BadRequest(f"the {name} parameter is required")
+    if value == "":
+        raise BadRequest(f"the {name} parameter must not be empty")
+    return value
+
+
+def activity_param() -> str:
+    """The ``activityId`` parameter: a required IRI."""
+    value = required_param("activityId")
+    validate_iri(value, "activityId")
+    return value
+
+
+def agent_param() -> dict[str, Any]:
+    """The ``agent`` parameter: a required Agent as JSON with an inverse functional identifier."""
+    agent = parse_agent_param(required_param("agent"), version())
+    sql.agent_ifi(agent)  # 400 when it has none (e.g. an anonymous Group)
+    return agent
+
+
+def _key(resource: Resource, document_id: str | None) -> DocumentKey:
+    """The document (or, without an id, the context) this request names, checked against the credential."""
+    caller = principal()
+    activity_id = activity_param() if resource.uses_activity else None
+    agent = agent_param() if resource.uses_agent else None
+    registration = None
+    if resource.uses_registration and xapi_args().get("registration") is not None:
+        registration = validate_uuid(xapi_args()["registration"], "registration")
+    if resource.uses_activity:
+        caller.check_activity(activity_id)
+    if resource.uses_agent:
+        caller.check_agent(agent)
+    if resource.uses_registration:
+        caller.check_registration(registration)
+    return DocumentKey(resource.kind, activity_id, agent, registration, document_id)
+
+
+def _check_shared_write(resource: Resource) -> None:
+    """403 when a restricted credential would change a document every learner shares."""
+    caller = principal()
+    bound = {
+        "agent": caller.agent is not None and not resource.uses_agent,
+        "registration": caller.registration is not None and not resource.uses_registration,
+        "activity": caller.activity_prefix is not None and not resource.uses_activity,
+    }
+    limits = [name for name, applies in bound.items() if applies]
+    if limits:
+        raise Forbidden(
+            f"this credential is restricted to one {' and one '.join(limits)} and may not change "
+            "documents shared beyond that restriction"
+        )
+
+
+def _document_response(document: Document) -> Response:
+    response = current_app.response_class(document.content, status=200, content_type=document.content_type)
+    response.headers["ETag"] = f'"{document.etag}"'
+    response.headers["Last-Modified"] = http_date(document.updated)
+    return response
+
+
+def _no_content(etag: str | None = None) -> Response:
+    response = current_app.response_class(status=204)
+    if etag is not None:
+        response.headers["ETag"] = f'"{etag}"'
+    return response
+
+
+def _ids_response(ids: list[str], latest: datetime | None) -> Response:
+    response = current_app.response_class(json.dumps(ids), status=200, content_type="application/json")
+    if latest is not None:
+        response.headers["Last-Modified"] = http_date(latest)
+    return response
+
+
+def _get(resource: Resource) -> Response:
+    """Single GET with the id parameter, else the list of ids (``since`` exclusive)."""
+    principal().require(resource.read_scopes, f"read {resource.kind.replace('_', ' ')} documents")
+    document_id = xapi_args().get(resource.id_param)
+    if document_id is None:
+        key = _key(resource, None)
+        raw_since = xapi_args().get("since")
+        since = parse_timestamp(raw_since, version(), "since") if raw_since is not None else None
+        with current_app.extensions["lrs"].sessions() as session:
+            ids, latest = sql.list_documents(session, key, since)
+        return _ids_response(ids, latest)
+    key = _key(resource, required_param(resource.id_param))
+    with current_app.extensions["lrs"].sessions() as session:
+        document = sql.get_document(session, key)
+    if document is None:
+        raise NotFound(f"no document with {resource.id_param} {document_id!r} here")
+    return _document_response(document)
+
+
+def _write(resource: Resource, *, merge: bool) -> Response:
+    """PUT (replace) or POST (merge JSON objects, else create) one document."""
+    principal().require(resource.write_scopes, f"write {resource.kind.replace('_', ' ')} documents")
+    key = _key(resource, required_param(resource.id_param))
+    _check_shared_write(resource)
+    body = xapi_body()
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise PayloadTooLarge(f"documents are limited to {MAX_DOCUMENT_BYTES} bytes")
+    blind: BlindPut = "allow"
+    if not merge and resource.kind != sql.STATE:
+        blind = "refuse"
+    elif not merge and version() == "2.0.0":
+        blind = "conflict"
+    with current_app.extensions["lrs"].write_sessions.begin() as session:
+        document = sql.write_document(
+            session,
+            key,
+            body,
+            xapi_header("Content-Type"),
+            if_match=xapi_header("If-Match"),
+            if_none_match=xapi_header("If-None-Match"),
+            merge=merge,
+            blind_put=blind,
+        )
+    return _no_content(document.etag)
+
+
+def _delete(resource: Resource) -> Response:
+    """DELETE one document (If-Match honoured), or every State in the context without a stateId."""
+    principal().require(resource.write_scopes, f"delete {resource.kind.replace('_', ' ')} documents")
+    document_id = xapi_args().get(resource.id_param)
+    if document_id is None and resource.kind != sql.STATE:
+        raise BadRequest(f"the {resource.id_param} parameter is required")
+    key = _key(resource, None if document_id is None else required_param(resource.id_param))
+    _check_shared_write(resource)
+    with current_app.extensions["lrs"].write_sessions.begin() as session:
+        sql.delete_documents(session, key, if_match=xapi_header("If-Match"))
+    return _no_content()
+
+
+def _handlers(resource: Resource) -> dict[str, Any]:
+    return {
+        "GET": lambda: _get(resource),
+        "PUT": lambda: _write(resource, merge=False),
+        "POST": lambda: _write(resource, merge=True),
+        "DELETE": lambda: _delete(resource),
+    }
+
+
+@bp.route("/activities/state", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def activity_state() -> Response:
+    """The State Resource (xAPI 1.0.3 Part Three §2.3)."""
+    return dispatch(_handlers(STATE_RESOURCE))
+
+
+@bp.route("/activities/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def activity_profile() -> Response:
+    """The Activity Profile Resource (xAPI 1.0.3 Part Three §2.7)."""
+    return dispatch(_handlers(ACTIVITY_PROFILE_RESOURCE))
+
+
+@bp.route("/agents/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def agent_profile() -> Response:
+    """The Agent Profile Resource (xAPI 1.0.3 Part Three §2.6)."""
+    return dispatch(_handlers(AGENT_PROFILE_RESOURCE))

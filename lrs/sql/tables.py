@@ -1,3 +1,3 @@
 """Every LRS table module, imported so that LRSBase.metadata is complete."""
 
-from lrs.sql import credentials, documents, statements  # noqa: F401
+from lrs.sql import activities, credentials, documents, statements  # noqa: F401
