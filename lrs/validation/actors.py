@@ -22,6 +22,7 @@ IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 _AGENT_KEYS = frozenset(("objectType", "name", *IFIS))
 _GROUP_KEYS = frozenset(("objectType", "name", "member", *IFIS))
 _ACCOUNT_KEYS = frozenset(("homePage", "name"))
+_ACTOR_TYPES = ("Agent", "Group")
 
 
 def _count_ifis(actor: dict[str, Any], where: str) -> int:
@@ -88,6 +89,8 @@ def validate_group(group: Any, where: str) -> None:
 
 def validate_agent(agent: Any, version: str, where: str = "agent") -> None:
     """An Agent or a Group, told apart by objectType (xAPI 1.0.3 Data §2.4.2)."""
+    if isinstance(agent, dict) and "objectType" in agent and agent["objectType"] not in _ACTOR_TYPES:
+        fail(f"{where}.objectType", 'must be "Agent" or "Group"', agent["objectType"])
     if isinstance(agent, dict) and agent.get("objectType") == "Group":
         validate_group(agent, where)
     else:

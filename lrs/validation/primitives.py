@@ -8,6 +8,7 @@ got "a@b.c"``. Regexes are compiled once at import; nothing is copied.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -24,10 +25,12 @@ _SHOWN_CHARS = 80
 
 def show(value: Any) -> str:
     """Render a JSON value for an error message, shortened so messages stay readable."""
+    if isinstance(value, str) and len(value) > _SHOWN_CHARS:
+        value = value[:_SHOWN_CHARS]  # no need to encode a megabyte to show 80 characters
     try:
         text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        text = f"a {type(value).__name__} that cannot be shown"
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
 
 
@@ -74,10 +77,16 @@ def require_bool(value: Any, where: str) -> bool:
 
 
 def require_number(value: Any, where: str) -> float:
-    """A JSON number (booleans are not numbers here)."""
+    """A finite JSON number (booleans are not numbers here; NaN and Infinity are not JSON)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(where, "must be a number", value)
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        fail(where, "is too large a number", value)
+    if not math.isfinite(number):
+        fail(where, "must be a finite number", value)
+    return number
 
 
 def require_list(value: Any, where: str) -> list[Any]:
