@@ -1,0 +1,1 @@
+"""The catalog: e-learning courses, instructional resources and in-person courses (issue 5)."""

@@ -1,0 +1,1 @@
+"""Enrollment: one click, idempotent, recorded as the xAPI ``registered`` statement (DESIGN.md)."""
