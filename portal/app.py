@@ -33,6 +33,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     init_lrs(app, lrs_config)
 
+    from packages import views as package_views
+
+    package_views.init_app(app, settings.storage_url)
+
     from portal import home
 
     app.register_blueprint(home.bp)

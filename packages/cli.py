@@ -1,0 +1,88 @@
+"""``rollcall packages ...``: import a zip, list courses, purge a version (DESIGN.md, the command line)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from core.db import transaction
+from core.errors import RollcallError
+from packages import service, versions
+from packages.models import Course, CourseVersion
+from packages.views import package_storage
+
+
+@click.group("packages")
+def packages_group() -> None:
+    """Content packages: SCORM 1.2/2004, Tin Can and cmi5 courses."""
+
+
+@packages_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_slug", required=True, help="The course's slug (a new version when it exists).")
+@click.option("--partner", help="The owning partner's slug.")
+@click.option("--publish", is_flag=True, help="Publish the new version (and the course, if a draft).")
+@with_appcontext
+def import_command(path: Path, course_slug: str, partner: str | None, publish: bool) -> None:
+    """Import PATH (a zip, or a bare cmi5.xml); prints the validation report as JSON, exit 1 when refused."""
+    storage = package_storage()
+    settings = current_app.config["ROLLCALL"]
+    result: service.ImportResult | None = None
+    try:
+        with transaction(current_app.extensions["db_write"]) as session:
+            if path.suffix.lower() == ".xml":
+                result = service.import_cmi5_xml(
+                    session, storage, path.read_bytes(), course_slug=course_slug, partner=partner, settings=settings
+                )
+            else:
+                result = service.import_package(
+                    session, storage, path, course_slug=course_slug, partner=partner, settings=settings
+                )
+            if result.ok and publish:
+                assert result.version is not None and result.course is not None
+                service.publish_version(session, result.version)
+                if result.course.status == "draft":
+                    result.course.status = "published"
+            out = result.report.to_json()
+            if result.ok:
+                assert result.version is not None
+                out["course"] = course_slug
+                out["version"] = result.version.to_json()
+    except BaseException:
+        if result is not None:
+            result.discard(storage)
+        raise
+    click.echo(json.dumps(out, indent=2))
+    if not result.ok:
+        sys.exit(1)
+
+
+@packages_group.command("list")
+@with_appcontext
+def list_command() -> None:
+    """Print every course with its versions as JSON."""
+    with transaction(current_app.extensions["db_read"]) as session:
+        courses = session.scalars(select(Course).order_by(Course.slug)).all()
+        click.echo(json.dumps([course.to_json() for course in courses], indent=2))
+
+
+@packages_group.command("purge-version")
+@click.argument("version_id", type=int)
+@with_appcontext
+def purge_version_command(version_id: int) -> None:
+    """Delete a version nobody plays, with its files."""
+    try:
+        with transaction(current_app.extensions["db_write"]) as session:
+            version = session.get(CourseVersion, version_id)
+            if version is None:
+                raise click.ClickException(f"no version with id {version_id}")
+            versions.purge_version(session, package_storage(), version)
+    except RollcallError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(json.dumps({"purged": version_id}))

@@ -1,0 +1,126 @@
+"""Which version a registration plays, moving learners to a new version, purging old ones (issue 4, Versions).
+
+A registration is pinned to the newest published version the first time it is
+launched and keeps it through every later session, so its resume data always meets
+the content that wrote it. An admin may move in-progress registrations to the newest
+version; each moved one starts a new attempt number, which the player uses to start a
+new attempt instead of feeding old suspend data to new content.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, NotFound, RollcallError
+from packages.models import Course, CourseVersion, RegistrationVersion
+from packages.storage import PackageStorage, delete_prefix
+
+
+def newest_published(session: Session, course: Course) -> CourseVersion | None:
+    """The course's published version with the highest number."""
+    return session.scalar(
+        select(CourseVersion)
+        .where(CourseVersion.course_id == course.id, CourseVersion.published_at.is_not(None))
+        .order_by(CourseVersion.number.desc())
+        .limit(1)
+    )
+
+
+def _check_registration(registration: str) -> str:
+    try:
+        return str(uuid.UUID(registration))
+    except (ValueError, AttributeError, TypeError):
+        raise RollcallError(f"registration {registration!r} is not a UUID") from None
+
+
+def pin_for_registration(session: Session, course: Course, registration: str) -> RegistrationVersion:
+    """The registration's pin, made on first use with the newest published version."""
+    registration = _check_registration(registration)
+    pin = session.get(RegistrationVersion, registration)
+    if pin is None:
+        version = newest_published(session, course)
+        if version is None:
+            raise NotFound(f"course {course.slug!r} has no published version")
+        try:
+            # A savepoint, so that a concurrent first launch that wins the insert
+            # leaves this transaction usable: then we read the winner's pin.
+            with session.begin_nested():
+                pin = RegistrationVersion(
+                    registration=registration, course_id=course.id, version_id=version.id, attempt=1
+                )
+                session.add(pin)
+        except IntegrityError:
+            pin = session.get(RegistrationVersion, registration, populate_existing=True)
+            assert pin is not None
+    if pin.course_id != course.id:
+        raise Conflict(f"registration {registration} belongs to another course")
+    return pin
+
+
+def version_for_registration(session: Session, course: Course, registration: str) -> CourseVersion:
+    """The version this registration plays: the newest published on first use, the same one after."""
+    return pin_for_registration(session, course, registration).version
+
+
+def mark_completed(session: Session, registration: str) -> None:
+    """Record that a registration finished its course: moves to a new version leave it alone."""
+    pin = session.get(RegistrationVersion, _check_registration(registration))
+    if pin is None:
+        raise NotFound(f"registration {registration} has never been launched")
+    pin.state = "completed"
+    session.flush()
+
+
+def move_to_newest(session: Session, course: Course) -> list[RegistrationVersion]:
+    """Move the course's in-progress registrations to the newest published version, each to a new attempt.
+
+    Returns the moved pins; the player starts a new attempt for each (old suspend data
+    belongs to the old content and is never fed to the new one).
+    """
+    newest = newest_published(session, course)
+    if newest is None:
+        raise NotFound(f"course {course.slug!r} has no published version")
+    pins = session.scalars(
+        select(RegistrationVersion)
+        .where(
+            RegistrationVersion.course_id == course.id,
+            RegistrationVersion.state == "in_progress",
+            RegistrationVersion.version_id != newest.id,
+        )
+        .order_by(RegistrationVersion.registration)
+        .with_for_update()
+    ).all()
+    for pin in pins:
+        pin.version_id = newest.id
+        pin.attempt += 1
+    session.flush()
+    for pin in pins:
+        session.refresh(pin, ["version"])
+    return list(pins)
+
+
+def purge_version(session: Session, storage: PackageStorage, version: CourseVersion) -> None:
+    """Delete a version and its files; refused while any registration plays it, and for the newest version."""
+    in_use = session.scalar(select(exists().where(RegistrationVersion.version_id == version.id)))
+    if in_use:
+        raise Conflict(f"version {version.number} of {version.course.slug!r} is in use by registrations")
+    newest = session.scalar(
+        select(CourseVersion.id)
+        .where(CourseVersion.course_id == version.course_id)
+        .order_by(CourseVersion.number.desc())
+        .limit(1)
+    )
+    if newest == version.id:
+        raise Conflict(
+            f"version {version.number} is the newest of {version.course.slug!r}; upload a newer one first"
+        )
+    if version.storage_backend != storage.backend:
+        raise Conflict(f"version {version.number} is kept in {version.storage_backend!r} storage, not {storage.backend!r}")
+    prefix = version.storage_prefix
+    session.delete(version)
+    session.flush()
+    delete_prefix(storage, prefix)
