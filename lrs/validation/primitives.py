@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, NoReturn
 
 from lrs.errors import BadRequest
@@ -245,13 +245,13 @@ def parse_timestamp(value: Any, version: str, where: str = "timestamp") -> datet
         )
     except ValueError:
         fail(where, "is not a real date and time", value)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _parse_offset(offset: str | None, value: str, where: str) -> timezone:
     """The fixed offset of a timestamp; -00:00 ("offset unknown", RFC 3339 §4.3) is refused."""
     if offset is None or offset in ("Z", "z"):
-        return timezone.utc
+        return UTC
     digits = offset[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
     if offset[0] == "-" and hours == 0 and minutes == 0:

@@ -12,19 +12,19 @@ from lrs.validation.primitives import (
     V1,
     check_keys,
     fail,
+    parse_timestamp,
+    require_bool,
     require_list,
+    require_number,
     require_object,
     require_string,
+    show,
     validate_duration,
     validate_extensions,
     validate_iri,
     validate_irl,
     validate_language_map,
     validate_uuid,
-    parse_timestamp,
-    require_bool,
-    require_number,
-    show,
 )
 from lrs.vocab import VERB_VOIDED
 

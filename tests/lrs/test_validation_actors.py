@@ -40,18 +40,39 @@ def test_agent_needs_exactly_one_identifier(version: str) -> None:
 @pytest.mark.parametrize(
     ("agent", "message"),
     [
-        ({"objectType": "agent", **ALICE}, 'statement.actor.objectType: must be "Agent" or "Group", got "agent"'),
-        ({"objectType": "Person", **ALICE}, 'statement.actor.objectType: must be "Agent" or "Group", got "Person"'),
-        ({"objectType": ["Agent"], **ALICE}, 'statement.actor.objectType: must be "Agent" or "Group", got ["Agent"]'),
-        ({"Mbox": "mailto:alice@example.com"}, "statement.actor.Mbox: is not a property the spec allows here"),
+        (
+            {"objectType": "agent", **ALICE},
+            'statement.actor.objectType: must be "Agent" or "Group", got "agent"',
+        ),
+        (
+            {"objectType": "Person", **ALICE},
+            'statement.actor.objectType: must be "Agent" or "Group", got "Person"',
+        ),
+        (
+            {"objectType": ["Agent"], **ALICE},
+            'statement.actor.objectType: must be "Agent" or "Group", got ["Agent"]',
+        ),
+        (
+            {"Mbox": "mailto:alice@example.com"},
+            "statement.actor.Mbox: is not a property the spec allows here",
+        ),
         ({**ALICE, "name": 7}, "statement.actor.name: must be a string, got 7"),
         ({**ALICE, "name": None}, "statement.actor.name: must be a string, got null"),
         ({"openid": "openid.example.org/alice"}, "statement.actor.openid: must be an absolute IRI"),
-        ({"account": {"homePage": "lms.example.com", "name": "a"}}, "statement.actor.account.homePage: must be"),
+        (
+            {"account": {"homePage": "lms.example.com", "name": "a"}},
+            "statement.actor.account.homePage: must be",
+        ),
         ({"account": {"name": "a"}}, "statement.actor.account.homePage: is required"),
         ({"account": {"homePage": "https://lms.example.com"}}, "statement.actor.account.name: is required"),
-        ({"account": {"homePage": "https://x.org", "name": 5}}, "statement.actor.account.name: must be a string"),
-        ({"account": {"homePage": "https://x.org", "name": "a", "id": 1}}, "statement.actor.account.id: is not"),
+        (
+            {"account": {"homePage": "https://x.org", "name": 5}},
+            "statement.actor.account.name: must be a string",
+        ),
+        (
+            {"account": {"homePage": "https://x.org", "name": "a", "id": 1}},
+            "statement.actor.account.id: is not",
+        ),
         ("mailto:alice@example.com", "statement.actor: must be a JSON object"),
     ],
 )
@@ -77,12 +98,18 @@ def test_groups_identified_and_anonymous(version: str) -> None:
             {"objectType": "Group", "member": [{"objectType": "Group", "member": [ALICE]}]},
             'agent.member[0].objectType: must be "Agent", got "Group"',
         ),
-        ({"objectType": "Group", "member": [{"name": "x"}]}, "agent.member[0]: an Agent must have exactly one"),
+        (
+            {"objectType": "Group", "member": [{"name": "x"}]},
+            "agent.member[0]: an Agent must have exactly one",
+        ),
         (
             {"objectType": "Group", "mbox": "mailto:g@x.org", "openid": "https://x.org/g"},
             "agent: a Group may have at most one",
         ),
-        ({"objectType": "group", "member": [ALICE]}, 'agent.objectType: must be "Agent" or "Group", got "group"'),
+        (
+            {"objectType": "group", "member": [ALICE]},
+            'agent.objectType: must be "Agent" or "Group", got "group"',
+        ),
     ],
 )
 def test_malformed_groups_are_refused(group: dict[str, Any], message: str) -> None:
@@ -109,8 +136,14 @@ def test_authority_is_an_agent_or_an_oauth_pair(version: str) -> None:
 @pytest.mark.parametrize(
     ("authority", "message"),
     [
-        ({"objectType": "Group", "member": [BOB]}, "statement.authority.member: an authority Group must have exactly two"),
-        ({"objectType": "Group", "member": [BOB, ALICE, ALICE]}, "statement.authority.member: an authority Group"),
+        (
+            {"objectType": "Group", "member": [BOB]},
+            "statement.authority.member: an authority Group must have exactly two",
+        ),
+        (
+            {"objectType": "Group", "member": [BOB, ALICE, ALICE]},
+            "statement.authority.member: an authority Group",
+        ),
         (
             {"objectType": "Group", "mbox": "mailto:g@x.org", "member": [BOB, ALICE]},
             "statement.authority: an authority Group must be anonymous",
@@ -133,7 +166,7 @@ def test_agent_param_returns_the_validated_agent(version: str) -> None:
     ("raw", "message"),
     [
         ("mailto:alice@example.com", "agent: must be the JSON text of an Agent object"),
-        ("{\"mbox\": ", "agent: must be the JSON text of an Agent object"),
+        ('{"mbox": ', "agent: must be the JSON text of an Agent object"),
         ("[1]", "agent: must be a JSON object"),
         ('{"mbox": "alice@example.com"}', 'agent.mbox: must be a "mailto:" IRI'),
         ('{"name": "Alice"}', "agent: an Agent must have exactly one"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,8 +18,6 @@ from lrs.validation.primitives import (
     validate_mbox,
     validate_sha1,
 )
-
-UTC = timezone.utc
 
 
 @pytest.mark.parametrize(
@@ -38,7 +36,14 @@ def test_iri_with_a_scheme_is_accepted(iri: str) -> None:
 
 @pytest.mark.parametrize(
     "iri",
-    ["", "example.com/verbs/tried", "//example.com/x", "http://exa mple.com", "1http://x.org", "http://x.org/<a>"],
+    [
+        "",
+        "example.com/verbs/tried",
+        "//example.com/x",
+        "http://exa mple.com",
+        "1http://x.org",
+        "http://x.org/<a>",
+    ],
 )
 def test_iri_without_scheme_or_with_forbidden_characters_is_refused(iri: str) -> None:
     with pytest.raises(BadRequest, match=r"^verb\.id: must be an absolute IRI"):
@@ -52,7 +57,9 @@ def test_iri_must_be_a_string(value: Any) -> None:
 
 
 def test_uuid_is_returned_in_canonical_lowercase() -> None:
-    assert validate_uuid("3A1F0B2C-7D4E-4F60-8A9B-0C1D2E3F4A5B", "id") == "3a1f0b2c-7d4e-4f60-8a9b-0c1d2e3f4a5b"
+    assert (
+        validate_uuid("3A1F0B2C-7D4E-4F60-8A9B-0C1D2E3F4A5B", "id") == "3a1f0b2c-7d4e-4f60-8a9b-0c1d2e3f4a5b"
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,7 +79,8 @@ def test_malformed_uuid_is_refused(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "tag", ["en", "en-US", "de-CH-1901", "zh-Hant-TW", "es-419", "sgn-BE-FR", "x-klingon", "en-GB-oed", "EN-us"]
+    "tag",
+    ["en", "en-US", "de-CH-1901", "zh-Hant-TW", "es-419", "sgn-BE-FR", "x-klingon", "en-GB-oed", "EN-us"],
 )
 def test_rfc5646_language_tags_are_accepted(tag: str) -> None:
     validate_language_tag(tag, "context.language")
@@ -142,7 +150,9 @@ def test_rfc3339_lowercase_separators_are_accepted_in_20() -> None:
 
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
-@pytest.mark.parametrize("value", ["2024-03-01T10:15:30-00:00", "2024-03-01T10:15:30.1-00", "2024-03-01T10:15:30-0000"])
+@pytest.mark.parametrize(
+    "value", ["2024-03-01T10:15:30-00:00", "2024-03-01T10:15:30.1-00", "2024-03-01T10:15:30-0000"]
+)
 def test_unknown_offset_is_refused(value: str, version: str) -> None:
     with pytest.raises(BadRequest, match=r"^statement\.timestamp: "):
         parse_timestamp(value, version, "statement.timestamp")
@@ -150,19 +160,24 @@ def test_unknown_offset_is_refused(value: str, version: str) -> None:
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
 @pytest.mark.parametrize(
-    "value", ["", "yesterday", "03/01/2024", "2024-03-01", "2024-02-30T10:00:00Z", "2024-03-01T25:00:00Z", 1709288130]
+    "value",
+    ["", "yesterday", "03/01/2024", "2024-03-01", "2024-02-30T10:00:00Z", "2024-03-01T25:00:00Z", 1709288130],
 )
 def test_malformed_timestamps_are_refused(value: Any, version: str) -> None:
     with pytest.raises(BadRequest, match=r"^timestamp: "):
         parse_timestamp(value, version)
 
 
-@pytest.mark.parametrize("value", ["PT1H30M5.25S", "P3Y1M29DT4H35M59.14S", "P4W", "PT16559.14S", "P1D", "PT0S"])
+@pytest.mark.parametrize(
+    "value", ["PT1H30M5.25S", "P3Y1M29DT4H35M59.14S", "P4W", "PT16559.14S", "P1D", "PT0S"]
+)
 def test_iso8601_durations_are_accepted(value: str) -> None:
     validate_duration(value, "result.duration")
 
 
-@pytest.mark.parametrize("value", ["", "P", "PT", "P1DT", "1H", "PT1H2", "P4W1D", "P0001-02-03T04:05:06", "PA1H", 3600])
+@pytest.mark.parametrize(
+    "value", ["", "P", "PT", "P1DT", "1H", "PT1H2", "P4W1D", "P0001-02-03T04:05:06", "PA1H", 3600]
+)
 def test_malformed_durations_are_refused(value: Any) -> None:
     with pytest.raises(BadRequest, match=r"^result\.duration: must be an ISO 8601 duration"):
         validate_duration(value, "result.duration")
@@ -170,7 +185,9 @@ def test_malformed_durations_are_refused(value: Any) -> None:
 
 def test_extension_values_may_be_any_json_but_keys_must_be_iris() -> None:
     validate_extensions({}, "result.extensions")
-    validate_extensions({"http://example.com/ext/a": None, "http://example.com/ext/b": {}}, "result.extensions")
+    validate_extensions(
+        {"http://example.com/ext/a": None, "http://example.com/ext/b": {}}, "result.extensions"
+    )
     with pytest.raises(BadRequest) as caught:
         validate_extensions({"example.com/ext": 1}, "result.extensions")
     assert caught.value.message == 'result.extensions: key "example.com/ext" is not an absolute IRI'
@@ -189,7 +206,9 @@ def test_mbox_sha1sum_is_forty_hex_digits() -> None:
             validate_sha1(bad, "actor.mbox_sha1sum")
 
 
-@pytest.mark.parametrize(("value", "rule"), [(10**400, "too large"), (float("inf"), "finite"), ("1", "a number")])
+@pytest.mark.parametrize(
+    ("value", "rule"), [(10**400, "too large"), (float("inf"), "finite"), ("1", "a number")]
+)
 def test_numbers_must_be_finite_json_numbers(value: Any, rule: str) -> None:
     with pytest.raises(BadRequest, match=rule):
         require_number(value, "result.score.raw")

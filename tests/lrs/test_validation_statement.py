@@ -105,9 +105,15 @@ def test_unknown_top_level_properties_are_refused(key: str, value: Any) -> None:
         ({"context": None}, "statement.context: must be a JSON object, got null"),
         ({"attachments": None}, "statement.attachments: must be an array, got null"),
         ({"authority": None}, "statement.authority: must be a JSON object, got null"),
-        ({"verb": {"id": "completed"}}, 'statement.verb.id: must be an absolute IRI (scheme:...) without spaces, got "completed"'),
+        (
+            {"verb": {"id": "completed"}},
+            'statement.verb.id: must be an absolute IRI (scheme:...) without spaces, got "completed"',
+        ),
         ({"verb": {"display": {"en": "x"}}}, "statement.verb.id: is required in a Verb"),
-        ({"verb": {"id": "http://x.org/v", "display": None}}, "statement.verb.display: must be a language map"),
+        (
+            {"verb": {"id": "http://x.org/v", "display": None}},
+            "statement.verb.display: must be a language map",
+        ),
         ({"verb": {"id": "http://x.org/v", "Display": {}}}, "statement.verb.Display: is not a property"),
         ({"verb": "http://x.org/v"}, 'statement.verb: must be a JSON object, got "http://x.org/v"'),
     ],
@@ -116,14 +122,25 @@ def test_bad_statement_properties_are_refused(extra: dict[str, Any], message: st
     assert refused(statement(**extra)).startswith(message)
 
 
-@pytest.mark.parametrize(("version", "value"), [("1.0.3", "1.0"), ("1.0.3", "1.0.3"), ("1.0.3", "1.0.17"), ("2.0.0", "2.0.0"), ("2.0.0", "1.0.3")])
+@pytest.mark.parametrize(
+    ("version", "value"),
+    [("1.0.3", "1.0"), ("1.0.3", "1.0.3"), ("1.0.3", "1.0.17"), ("2.0.0", "2.0.0"), ("2.0.0", "1.0.3")],
+)
 def test_versions_accepted(version: str, value: str) -> None:
     validate_statement(statement(version=value), version)
 
 
 @pytest.mark.parametrize(
     ("version", "value"),
-    [("1.0.3", "2.0.0"), ("1.0.3", "1.1.0"), ("1.0.3", "0.95"), ("2.0.0", "2.1.0"), ("2.0.0", "3.0"), ("1.0.3", 1.0), ("2.0.0", "")],
+    [
+        ("1.0.3", "2.0.0"),
+        ("1.0.3", "1.1.0"),
+        ("1.0.3", "0.95"),
+        ("2.0.0", "2.1.0"),
+        ("2.0.0", "3.0"),
+        ("1.0.3", 1.0),
+        ("2.0.0", ""),
+    ],
 )
 def test_versions_refused(version: str, value: Any) -> None:
     assert refused(statement(version=value), version).startswith("statement.version: must be")
@@ -136,7 +153,10 @@ def test_versions_refused(version: str, value: Any) -> None:
         ({"score": {"scaled": -1.01}}, "statement.result.score.scaled: must be between -1 and 1"),
         ({"score": {"scaled": "0.5"}}, 'statement.result.score.scaled: must be a number, got "0.5"'),
         ({"score": {"min": 10, "max": 10}}, "statement.result.score.min: must be less than max (10), got 10"),
-        ({"score": {"raw": 11, "min": 0, "max": 10}}, "statement.result.score.raw: must not be above max (10), got 11"),
+        (
+            {"score": {"raw": 11, "min": 0, "max": 10}},
+            "statement.result.score.raw: must not be above max (10), got 11",
+        ),
         ({"score": {"raw": -1, "min": 0}}, "statement.result.score.raw: must not be below min (0), got -1"),
         ({"score": {"percent": 50}}, "statement.result.score.percent: is not a property"),
         ({"score": {"raw": None}}, "statement.result.score.raw: must be a number, got null"),
@@ -144,7 +164,10 @@ def test_versions_refused(version: str, value: Any) -> None:
         ({"completion": 1}, "statement.result.completion: must be a boolean (true or false), got 1"),
         ({"response": 42}, "statement.result.response: must be a string, got 42"),
         ({"duration": "42 minutes"}, "statement.result.duration: must be an ISO 8601 duration"),
-        ({"extensions": {"attempts": 2}}, 'statement.result.extensions: key "attempts" is not an absolute IRI'),
+        (
+            {"extensions": {"attempts": 2}},
+            'statement.result.extensions: key "attempts" is not an absolute IRI',
+        ),
         ({"passed": True}, "statement.result.passed: is not a property"),
     ],
 )
@@ -152,7 +175,10 @@ def test_bad_results_are_refused(result: dict[str, Any], message: str) -> None:
     assert refused(statement(result=result)).startswith(message)
 
 
-@pytest.mark.parametrize("score", [{"scaled": -1}, {"scaled": 1}, {"raw": 0, "min": 0, "max": 1}, {"raw": 7}, {"min": -5, "max": -1}])
+@pytest.mark.parametrize(
+    "score",
+    [{"scaled": -1}, {"scaled": 1}, {"raw": 0, "min": 0, "max": 1}, {"raw": 7}, {"min": -5, "max": -1}],
+)
 def test_boundary_scores_are_accepted(score: dict[str, Any]) -> None:
     validate_statement(statement(result={"score": score}), "1.0.3")
 
@@ -160,19 +186,46 @@ def test_boundary_scores_are_accepted(score: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("context", "message"),
     [
-        ({"registration": "r-1"}, 'statement.context.registration: must be a UUID (8-4-4-4-12 hex digits), got "r-1"'),
+        (
+            {"registration": "r-1"},
+            'statement.context.registration: must be a UUID (8-4-4-4-12 hex digits), got "r-1"',
+        ),
         ({"instructor": {"name": "T"}}, "statement.context.instructor: an Agent must have exactly one"),
-        ({"team": {"mbox": "mailto:t@x.org"}}, 'statement.context.team.objectType: must be "Group", got null'),
-        ({"contextActivities": {"parent": {"id": "course"}}}, "statement.context.contextActivities.parent.id: must be an absolute IRI"),
-        ({"contextActivities": {"grouping": [{"id": "http://x.org/a"}, {}]}}, "statement.context.contextActivities.grouping[1].id: is required"),
-        ({"contextActivities": {"Parent": []}}, "statement.context.contextActivities.Parent: is not a property"),
-        ({"contextActivities": {"other": [{"objectType": "Agent", "mbox": "mailto:a@b.c"}]}}, 'statement.context.contextActivities.other[0].objectType: must be "Activity"'),
-        ({"contextActivities": {"category": "https://w3id.org/xapi/scorm"}}, "statement.context.contextActivities.category: must be a JSON object"),
+        (
+            {"team": {"mbox": "mailto:t@x.org"}},
+            'statement.context.team.objectType: must be "Group", got null',
+        ),
+        (
+            {"contextActivities": {"parent": {"id": "course"}}},
+            "statement.context.contextActivities.parent.id: must be an absolute IRI",
+        ),
+        (
+            {"contextActivities": {"grouping": [{"id": "http://x.org/a"}, {}]}},
+            "statement.context.contextActivities.grouping[1].id: is required",
+        ),
+        (
+            {"contextActivities": {"Parent": []}},
+            "statement.context.contextActivities.Parent: is not a property",
+        ),
+        (
+            {"contextActivities": {"other": [{"objectType": "Agent", "mbox": "mailto:a@b.c"}]}},
+            'statement.context.contextActivities.other[0].objectType: must be "Activity"',
+        ),
+        (
+            {"contextActivities": {"category": "https://w3id.org/xapi/scorm"}},
+            "statement.context.contextActivities.category: must be a JSON object",
+        ),
         ({"language": "en_GB"}, "statement.context.language: must be an RFC 5646 language tag"),
         ({"revision": 3}, "statement.context.revision: must be a string, got 3"),
         ({"platform": None}, "statement.context.platform: must be a string, got null"),
-        ({"statement": {"id": REGISTRATION}}, 'statement.context.statement.objectType: must be "StatementRef", got null'),
-        ({"extensions": {"sessionid": "s"}}, 'statement.context.extensions: key "sessionid" is not an absolute IRI'),
+        (
+            {"statement": {"id": REGISTRATION}},
+            'statement.context.statement.objectType: must be "StatementRef", got null',
+        ),
+        (
+            {"extensions": {"sessionid": "s"}},
+            'statement.context.extensions: key "sessionid" is not an absolute IRI',
+        ),
         ({"contextAgents": []}, "statement.context.contextAgents: is not a property"),
         ({"contextGroups": []}, "statement.context.contextGroups: is not a property"),
     ],
@@ -183,8 +236,13 @@ def test_bad_contexts_are_refused(context: dict[str, Any], message: str) -> None
 
 @pytest.mark.parametrize("key", ["revision", "platform"])
 def test_revision_and_platform_only_about_an_activity(key: str) -> None:
-    about_agent = statement(object={"objectType": "Agent", "mbox": "mailto:bob@example.com"}, context={key: "x"})
-    assert refused(about_agent) == f"statement.context.{key}: is allowed only when the statement's object is an Activity"
+    about_agent = statement(
+        object={"objectType": "Agent", "mbox": "mailto:bob@example.com"}, context={key: "x"}
+    )
+    assert (
+        refused(about_agent)
+        == f"statement.context.{key}: is allowed only when the statement's object is an Activity"
+    )
 
 
 CONTEXT_AGENT = {
@@ -200,7 +258,9 @@ CONTEXT_GROUP = {
 
 
 def test_context_agents_and_groups_are_accepted_in_20() -> None:
-    validate_statement(statement(context={"contextAgents": [CONTEXT_AGENT], "contextGroups": [CONTEXT_GROUP]}), "2.0.0")
+    validate_statement(
+        statement(context={"contextAgents": [CONTEXT_AGENT], "contextGroups": [CONTEXT_GROUP]}), "2.0.0"
+    )
     bare = {"objectType": "contextAgent", "agent": {"mbox": "mailto:coach@example.com"}}
     validate_statement(statement(context={"contextAgents": [bare]}), "2.0.0")
 
@@ -209,16 +269,46 @@ def test_context_agents_and_groups_are_accepted_in_20() -> None:
     ("context", "message"),
     [
         ({"contextAgents": CONTEXT_AGENT}, "statement.context.contextAgents: must be an array"),
-        ({"contextAgents": [{**CONTEXT_AGENT, "objectType": "Agent"}]}, 'statement.context.contextAgents[0].objectType: must be "contextAgent", got "Agent"'),
-        ({"contextAgents": [{**CONTEXT_AGENT, "agent": CONTEXT_GROUP["group"]}]}, 'statement.context.contextAgents[0].agent.objectType: must be "Agent"'),
-        ({"contextAgents": [{"objectType": "contextAgent"}]}, "statement.context.contextAgents[0].agent: is required"),
-        ({"contextAgents": [{**CONTEXT_AGENT, "relevantTypes": []}]}, "statement.context.contextAgents[0].relevantTypes: must not be empty"),
-        ({"contextAgents": [{**CONTEXT_AGENT, "relevantTypes": ["coach"]}]}, "statement.context.contextAgents[0].relevantTypes[0]: must be an absolute IRI"),
-        ({"contextAgents": [{**CONTEXT_AGENT, "role": "coach"}]}, "statement.context.contextAgents[0].role: is not a property"),
-        ({"contextGroups": [{**CONTEXT_GROUP, "objectType": "contextAgent"}]}, 'statement.context.contextGroups[0].objectType: must be "contextGroup"'),
-        ({"contextGroups": [{**CONTEXT_GROUP, "group": {"mbox": "mailto:g@x.org"}}]}, 'statement.context.contextGroups[0].group.objectType: must be "Group"'),
-        ({"contextGroups": [{"objectType": "contextGroup"}]}, "statement.context.contextGroups[0].group: is required"),
-        ({"contextGroups": [{**CONTEXT_GROUP, "relevantTypes": "https://x.org/t"}]}, "statement.context.contextGroups[0].relevantTypes: must be an array"),
+        (
+            {"contextAgents": [{**CONTEXT_AGENT, "objectType": "Agent"}]},
+            'statement.context.contextAgents[0].objectType: must be "contextAgent", got "Agent"',
+        ),
+        (
+            {"contextAgents": [{**CONTEXT_AGENT, "agent": CONTEXT_GROUP["group"]}]},
+            'statement.context.contextAgents[0].agent.objectType: must be "Agent"',
+        ),
+        (
+            {"contextAgents": [{"objectType": "contextAgent"}]},
+            "statement.context.contextAgents[0].agent: is required",
+        ),
+        (
+            {"contextAgents": [{**CONTEXT_AGENT, "relevantTypes": []}]},
+            "statement.context.contextAgents[0].relevantTypes: must not be empty",
+        ),
+        (
+            {"contextAgents": [{**CONTEXT_AGENT, "relevantTypes": ["coach"]}]},
+            "statement.context.contextAgents[0].relevantTypes[0]: must be an absolute IRI",
+        ),
+        (
+            {"contextAgents": [{**CONTEXT_AGENT, "role": "coach"}]},
+            "statement.context.contextAgents[0].role: is not a property",
+        ),
+        (
+            {"contextGroups": [{**CONTEXT_GROUP, "objectType": "contextAgent"}]},
+            'statement.context.contextGroups[0].objectType: must be "contextGroup"',
+        ),
+        (
+            {"contextGroups": [{**CONTEXT_GROUP, "group": {"mbox": "mailto:g@x.org"}}]},
+            'statement.context.contextGroups[0].group.objectType: must be "Group"',
+        ),
+        (
+            {"contextGroups": [{"objectType": "contextGroup"}]},
+            "statement.context.contextGroups[0].group: is required",
+        ),
+        (
+            {"contextGroups": [{**CONTEXT_GROUP, "relevantTypes": "https://x.org/t"}]},
+            "statement.context.contextGroups[0].relevantTypes: must be an array",
+        ),
     ],
 )
 def test_bad_context_agents_and_groups_are_refused_in_20(context: dict[str, Any], message: str) -> None:
@@ -240,8 +330,14 @@ ATTACHMENT = {
         ({"usageType": "certificate"}, "statement.attachments[0].usageType: must be an absolute IRI"),
         ({"display": "Certificate"}, "statement.attachments[0].display: must be a language map"),
         ({"description": {"en US": "x"}}, 'statement.attachments[0].description: key "en US"'),
-        ({"contentType": "pdf"}, 'statement.attachments[0].contentType: must be an Internet Media Type such as text/plain, got "pdf"'),
-        ({"length": "12"}, 'statement.attachments[0].length: must be a non-negative integer (octets), got "12"'),
+        (
+            {"contentType": "pdf"},
+            'statement.attachments[0].contentType: must be an Internet Media Type such as text/plain, got "pdf"',
+        ),
+        (
+            {"length": "12"},
+            'statement.attachments[0].length: must be a non-negative integer (octets), got "12"',
+        ),
         ({"length": -1}, "statement.attachments[0].length: must be a non-negative integer"),
         ({"length": 1.5}, "statement.attachments[0].length: must be a non-negative integer"),
         ({"sha2": "abc"}, 'statement.attachments[0].sha2: must be a SHA-2 hash as hex digits, got "abc"'),
@@ -256,7 +352,10 @@ def test_bad_attachments_are_refused(change: dict[str, Any], message: str) -> No
 @pytest.mark.parametrize("missing", ["usageType", "display", "contentType", "length", "sha2"])
 def test_attachment_required_properties(missing: str) -> None:
     attachment = {key: value for key, value in ATTACHMENT.items() if key != missing}
-    assert refused(statement(attachments=[attachment])) == f"statement.attachments[0].{missing}: is required in an attachment"
+    assert (
+        refused(statement(attachments=[attachment]))
+        == f"statement.attachments[0].{missing}: is required in an attachment"
+    )
 
 
 @pytest.mark.parametrize("version", VERSIONS)
