@@ -10,6 +10,7 @@ from lrs import db
 from lrs.auth import Principal, authority_for
 from lrs.client import LRSClient
 from lrs.config import LRSConfig
+from lrs.projections import RegistrationsProjection
 from lrs.sql import credentials
 
 
@@ -24,6 +25,7 @@ class LRS:
             bind=db.writer(self.engine), expire_on_commit=False
         )
         self.client = LRSClient(self)
+        self.client.add_projection(RegistrationsProjection())
 
     def upgrade(self) -> None:
         """Apply the LRS's migrations."""

@@ -10,6 +10,8 @@ from lrs.hooks import Hooks, Projection, Rule
 from lrs.store import Document, StatementQuery
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from lrs.app import LRS
 
 #: The authority on statements that Rollcall itself issues (enrollment, course completion).
@@ -41,13 +43,13 @@ class LRSClient:
 
     def rebuild_projections(self) -> int:
         """Reset every projection and replay all statements in commit order; returns how many."""
-        from lrs.sql import statements
+        from lrs.sql import queries
 
         with self._lrs.write_sessions.begin() as session:
             for projection in self.hooks.projections:
                 projection.reset(session)
             count = 0
-            for statement in statements.iter_all_statements(session):
+            for statement in queries.iter_all_statements(session):
                 for projection in self.hooks.projections:
                     projection.apply(session, statement)
                 count += 1
@@ -65,7 +67,7 @@ class LRSClient:
         """Validate and store a batch whole or not at all; returns the ids (xAPI 1.0.3 §2.1.2 POST)."""
         from lrs.sql import statements as sql
 
-        with self._lrs.write_sessions.begin() as session:
+        def store(session: Session) -> list[str]:
             return sql.store_statements(
                 session,
                 statements,
@@ -73,6 +75,8 @@ class LRSClient:
                 version=version,
                 hooks=self.hooks,
             )
+
+        return sql.with_retries(self._lrs.write_sessions, store)
 
     def store_statement(self, statement: dict[str, Any], **kwargs: Any) -> str:
         """Store one statement; returns its id. The same id with the same content is a no-op."""
@@ -87,11 +91,18 @@ class LRSClient:
 
     def query_statements(self, **params: Any) -> Iterator[dict[str, Any]]:
         """Every statement matching StatementQuery fields (limit=0: all), newest first unless ascending."""
-        from lrs.sql import statements as sql
+        from lrs.sql import queries
 
         query = StatementQuery(**params)
         with self._lrs.sessions() as session:
-            yield from sql.iter_statements(session, query, version="1.0.3")
+            yield from queries.iter_statements(session, query, version="1.0.3")
+
+    def registrations(self, agent: dict[str, Any]) -> list[dict[str, Any]]:
+        """The registrations ``agent`` was registered in (activity_id, registration, statement_id, stored), newest first."""
+        from lrs.projections import registrations_of
+
+        with self._lrs.sessions() as session:
+            return registrations_of(session, agent)
 
     # -- documents (State, Activity Profile, Agent Profile) --------------------
 
