@@ -81,6 +81,8 @@ def validate_group(group: Any, where: str) -> None:
         fail(where, f"a Group may have at most one of mbox, mbox_sha1sum, openid, account (has {ifis})")
     if "member" in obj:
         members = require_list(obj["member"], f"{where}.member")
+        if not members and ifis == 0:
+            fail(f"{where}.member", "must list at least one Agent in an anonymous Group")
         for index, member in enumerate(members):
             validate_agent_only(member, f"{where}.member[{index}]")
     elif ifis == 0:

@@ -93,6 +93,7 @@ def test_groups_identified_and_anonymous(version: str) -> None:
     ("group", "message"),
     [
         ({"objectType": "Group"}, "agent.member: is required in an anonymous Group"),
+        ({"objectType": "Group", "member": []}, "agent.member: must list at least one Agent in an anonymous Group"),
         ({"objectType": "Group", "member": ALICE}, "agent.member: must be an array"),
         (
             {"objectType": "Group", "member": [{"objectType": "Group", "member": [ALICE]}]},
