@@ -14,6 +14,7 @@ import mimetypes
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import wrap_file
 
 from core.web import db_session
@@ -108,7 +109,15 @@ def _stream(storage: PackageStorage, key: str, etag_seed: str, mimetype: str) ->
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True
     response.cache_control.max_age = MAX_AGE
-    return response.make_conditional(request, accept_ranges=True, complete_length=size)
+    try:
+        response = response.make_conditional(request, accept_ranges=True, complete_length=size)
+    except RequestedRangeNotSatisfiable:
+        handle.close()
+        raise
+    if response.status_code == 304 or request.method == "HEAD":
+        # No body goes out, and werkzeug would not close what it does not send.
+        response.close()
+    return response
 
 
 @bp.get("/content/<int:version_id>/<path:path>")

@@ -1,0 +1,172 @@
+"""Versions: a registration keeps the version it started on; admins move learners and purge unused versions."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, NotFound, RollcallError
+from packages import service, versions
+from packages.models import CourseVersion
+from packages.storage import PackageStorage
+from tests.packages.test_import import SCORM12, zip_of
+
+LEARNER = {"objectType": "Agent", "account": {"homePage": "http://localhost", "name": "learner-1"}}
+ATTEMPT_STATE = "https://w3id.org/xapi/scorm/attempt-state"
+
+
+@pytest.fixture
+def session(app: Any) -> Iterator[Session]:
+    with app.extensions["db_write"]() as db:
+        yield db
+
+
+@pytest.fixture
+def storage(app: Any) -> PackageStorage:
+    return app.extensions["package_storage"]  # type: ignore[no-any-return]
+
+
+def fetch(client: Any, url: str, **kwargs: Any) -> Any:
+    """GET through the test client, read the body and close the response (as a WSGI server does)."""
+    response = client.get(url, **kwargs)
+    response.get_data()
+    response.close()
+    return response
+
+
+def upload(app: Any, session: Session, storage: PackageStorage, marker: str, *, publish: bool = True,
+           slug: str = "safety") -> CourseVersion:
+    """Import a small SCORM 1.2 course whose index.html says ``marker``; publish it; commit."""
+    package = zip_of({"imsmanifest.xml": SCORM12, "index.html": marker.encode()})
+    result = service.import_package(session, storage, io.BytesIO(package), course_slug=slug,
+                                    settings=app.config["ROLLCALL"])
+    assert result.ok, result.report.to_text()
+    assert result.version is not None
+    if publish:
+        service.publish_version(session, result.version)
+    session.commit()
+    return result.version
+
+
+def test_a_learner_mid_way_keeps_their_version_and_resume_data_when_the_course_is_updated(
+    app: Any, session: Session, storage: PackageStorage, client: Any, lrs_client: Any
+) -> None:
+    v1 = upload(app, session, storage, "version one")
+    course = v1.course
+    mid_way = str(uuid.uuid4())
+    assert versions.version_for_registration(session, course, mid_way).id == v1.id
+    session.commit()
+    resume = json.dumps({"location": "page-7", "suspend_data": "q1=a;q2=c"}).encode()
+    lrs_client.put_state(course.activity_iri, LEARNER, ATTEMPT_STATE, resume, registration=mid_way)
+
+    v2 = upload(app, session, storage, "version two")
+
+    assert versions.version_for_registration(session, course, mid_way).id == v1.id
+    newcomer = str(uuid.uuid4())
+    assert versions.version_for_registration(session, course, newcomer).id == v2.id
+    session.commit()
+    state = lrs_client.get_state(course.activity_iri, LEARNER, ATTEMPT_STATE, registration=mid_way)
+    assert state is not None and json.loads(state.content) == json.loads(resume)
+    # The old version's files are still served to the learner who plays it.
+    assert fetch(client, f"/content/{v1.id}/index.html").data == b"version one"
+    assert fetch(client, f"/content/{v2.id}/index.html").data == b"version two"
+
+
+def test_new_registrations_get_the_newest_published_version_not_a_draft_upload(
+    app: Any, session: Session, storage: PackageStorage
+) -> None:
+    v1 = upload(app, session, storage, "one")
+    upload(app, session, storage, "two (not published yet)", publish=False)
+    assert versions.version_for_registration(session, v1.course, str(uuid.uuid4())).id == v1.id
+
+
+def test_a_course_without_a_published_version_cannot_be_played(app: Any, session: Session,
+                                                               storage: PackageStorage) -> None:
+    draft = upload(app, session, storage, "draft", publish=False)
+    with pytest.raises(NotFound):
+        versions.version_for_registration(session, draft.course, str(uuid.uuid4()))
+
+
+def test_registrations_must_be_uuids_of_this_course(app: Any, session: Session, storage: PackageStorage) -> None:
+    one = upload(app, session, storage, "one", slug="one")
+    other = upload(app, session, storage, "other", slug="other")
+    with pytest.raises(RollcallError):
+        versions.version_for_registration(session, one.course, "not-a-uuid")
+    registration = str(uuid.uuid4())
+    versions.version_for_registration(session, one.course, registration)
+    with pytest.raises(Conflict):
+        versions.version_for_registration(session, other.course, registration)
+
+
+def test_moving_in_progress_learners_starts_them_a_new_attempt_on_the_newest_version(
+    app: Any, session: Session, storage: PackageStorage
+) -> None:
+    v1 = upload(app, session, storage, "one")
+    course = v1.course
+    in_progress, finished = str(uuid.uuid4()), str(uuid.uuid4())
+    for registration in (in_progress, finished):
+        versions.version_for_registration(session, course, registration)
+    versions.mark_completed(session, finished)
+    session.commit()
+    v2 = upload(app, session, storage, "two")
+    already_new = str(uuid.uuid4())
+    versions.version_for_registration(session, course, already_new)
+
+    moved = versions.move_to_newest(session, course)
+    session.commit()
+
+    assert [(pin.registration, pin.version_id, pin.attempt) for pin in moved] == [(in_progress, v2.id, 2)]
+    assert versions.version_for_registration(session, course, in_progress).id == v2.id
+    assert versions.version_for_registration(session, course, finished).id == v1.id
+    assert versions.pin_for_registration(session, course, already_new).attempt == 1
+    assert versions.move_to_newest(session, course) == []
+
+
+def test_a_version_in_use_cannot_be_purged_and_an_unused_one_can(
+    app: Any, session: Session, storage: PackageStorage, client: Any
+) -> None:
+    v1 = upload(app, session, storage, "one")
+    course = v1.course
+    registration = str(uuid.uuid4())
+    versions.version_for_registration(session, course, registration)
+    session.commit()
+    v2 = upload(app, session, storage, "two")
+    with pytest.raises(Conflict):
+        versions.purge_version(session, storage, v1)
+    assert list(storage.iter(v1.storage_prefix))
+
+    versions.move_to_newest(session, course)
+    session.commit()
+    prefix, v1_id = v1.storage_prefix, v1.id
+    versions.purge_version(session, storage, v1)
+    session.commit()
+    assert list(storage.iter(prefix)) == []
+    assert session.get(CourseVersion, v1_id) is None
+    assert fetch(client, f"/content/{v1_id}/index.html").status_code == 404
+    assert [v.number for v in course.versions] == [2]
+    with pytest.raises(Conflict):  # the newest version stays, even unused
+        versions.purge_version(session, storage, v2)
+
+
+def test_purge_version_on_the_command_line(app: Any, session: Session, storage: PackageStorage, runner: Any) -> None:
+    from packages.cli import packages_group
+
+    v1 = upload(app, session, storage, "one")
+    registration = str(uuid.uuid4())
+    versions.version_for_registration(session, v1.course, registration)
+    session.commit()
+    upload(app, session, storage, "two")
+    refused = runner.invoke(packages_group, ["purge-version", str(v1.id)])
+    assert refused.exit_code == 1 and "in use" in refused.output
+    assert runner.invoke(packages_group, ["purge-version", "999999"]).exit_code == 1
+    versions.move_to_newest(session, v1.course)
+    session.commit()
+    done = runner.invoke(packages_group, ["purge-version", str(v1.id)])
+    assert done.exit_code == 0, done.output
+    assert list(storage.iter(v1.storage_prefix)) == []
