@@ -40,6 +40,30 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal import home
 
     app.register_blueprint(home.bp)
+
+    from portal import security
+    from portal.accounts import access, profile
+    from portal.accounts import views as account_views
+    from portal.admin import partners as admin_partners
+    from portal.admin import settings as admin_settings
+    from portal.admin import users as admin_users
+    from portal.help import errors as help_errors
+    from portal.help import views as help_views
+
+    access.init_app(app)  # flask-login
+    security.init_app(app)  # CSRF, cookie flags, security headers
+    help_errors.init_app(app)  # error pages in the page shell
+    help_views.init_app(app)  # /help, and `site` + `nav_url` in every template
+    for blueprint in (account_views.bp, profile.bp, admin_users.bp, admin_partners.bp, admin_settings.bp):
+        app.register_blueprint(blueprint)
+
+    from portal.admin import catalog as admin_catalog
+    from portal.catalog import views as catalog_views
+    from portal.enrollment import views as enrollment_views
+    from portal.partner import views as partner_views
+
+    for blueprint in (catalog_views.bp, enrollment_views.bp, partner_views.bp, admin_catalog.bp):
+        app.register_blueprint(blueprint)
     return app
 
 

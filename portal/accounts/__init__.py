@@ -1,0 +1,1 @@
+"""Portal accounts: users, partner organizations, sign-up, log-in, and account settings."""
