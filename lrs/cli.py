@@ -1,4 +1,4 @@
-"""``rollcall lrs ...``: credentials (DESIGN.md, the command line)."""
+"""``rollcall lrs ...``: credentials and projections (DESIGN.md, the command line)."""
 
 from __future__ import annotations
 
@@ -78,3 +78,18 @@ def revoke(key: str) -> None:
         if not credentials.revoke_credential(session, key):
             raise click.ClickException(f"no credential with key {key}")
     click.echo(json.dumps({"revoked": key}))
+
+
+@lrs_group.group("projections")
+def projections_group() -> None:
+    """Derived facts kept from statements (DESIGN.md, "Derived facts for fast pages")."""
+
+
+@projections_group.command("rebuild")
+@with_appcontext
+def rebuild() -> None:
+    """Reset every projection and replay all statements in commit order; prints {"statements": N}."""
+    lrs = current_app.extensions["lrs"]
+    count = lrs.client.rebuild_projections()
+    names = [p.name for p in lrs.client.hooks.projections]
+    click.echo(json.dumps({"projections": names, "statements": count}))
