@@ -89,7 +89,7 @@ def parse(
         return None
     model.title = org.title
     model.launches = _launches(org, st)
-    if not model.launches:
+    if not model.launches and report.ok:
         report.error("no-launch", "no item of the default organization launches a resource", name, None)
     metadata = lom.find_lom(child(root, "metadata"), files.root, name, report, files, read)
     model.description = lom.description(metadata)

@@ -34,6 +34,8 @@ def parse(data: bytes, name: str, report: Report, files: FileIndex | None) -> Co
             if activity.launch:
                 launches.append(Launch(activity.id, activity.name or activity.id, activity.launch,
                                        external=activity.external))
+    if not report.ok:
+        return None
     if not launches:
         report.error("no-launch", f"{name} names no activity with a <launch> file", name, root.sourceline)
         return None
