@@ -7,7 +7,9 @@ from typing import Any
 
 from lrs.validation.primitives import (
     V1,
+    Check,
     check_keys,
+    check_present,
     fail,
     require_list,
     require_object,
@@ -25,24 +27,6 @@ _ACCOUNT_KEYS = frozenset(("homePage", "name"))
 _ACTOR_TYPES = ("Agent", "Group")
 
 
-def _count_ifis(actor: dict[str, Any], where: str) -> int:
-    """Validate each inverse functional identifier present and count them (Data §2.4.2.3)."""
-    count = 0
-    if "mbox" in actor:
-        validate_mbox(actor["mbox"], f"{where}.mbox")
-        count += 1
-    if "mbox_sha1sum" in actor:
-        validate_sha1(actor["mbox_sha1sum"], f"{where}.mbox_sha1sum")
-        count += 1
-    if "openid" in actor:
-        validate_iri(actor["openid"], f"{where}.openid")
-        count += 1
-    if "account" in actor:
-        validate_account(actor["account"], f"{where}.account")
-        count += 1
-    return count
-
-
 def validate_account(account: Any, where: str) -> None:
     """An account object: homePage IRL and name string, both required (xAPI 1.0.3 Data §2.4.2.4)."""
     obj = require_object(account, where)
@@ -53,6 +37,20 @@ def validate_account(account: Any, where: str) -> None:
         fail(f"{where}.name", "is required")
     validate_irl(obj["homePage"], f"{where}.homePage")
     require_string(obj["name"], f"{where}.name")
+
+
+# The inverse functional identifiers and their formats (Data §2.4.2.3).
+_IFI_CHECKS: tuple[tuple[str, Check], ...] = (
+    ("mbox", validate_mbox),
+    ("mbox_sha1sum", validate_sha1),
+    ("openid", validate_iri),
+    ("account", validate_account),
+)
+
+
+def _count_ifis(actor: dict[str, Any], where: str) -> int:
+    """Validate each inverse functional identifier present and count them (Data §2.4.2.3)."""
+    return check_present(actor, where, _IFI_CHECKS)
 
 
 def validate_agent_only(agent: Any, where: str) -> None:
@@ -90,6 +88,11 @@ def validate_group(group: Any, where: str) -> None:
 
 
 def validate_agent(agent: Any, version: str, where: str = "agent") -> None:
+    """An Agent or a Group, told apart by objectType (xAPI 1.0.3 Data §2.4.2); same rules in 1.0.3 and 2.0."""
+    validate_actor(agent, where)
+
+
+def validate_actor(agent: Any, where: str) -> None:
     """An Agent or a Group, told apart by objectType (xAPI 1.0.3 Data §2.4.2)."""
     if isinstance(agent, dict) and "objectType" in agent and agent["objectType"] not in _ACTOR_TYPES:
         fail(f"{where}.objectType", 'must be "Agent" or "Group"', agent["objectType"])

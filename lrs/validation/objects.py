@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from lrs.validation.primitives import (
+    Check,
     check_keys,
+    check_present,
     fail,
     require_list,
     require_object,
@@ -56,6 +58,15 @@ INTERACTION_COMPONENTS: dict[str, frozenset[str]] = {
 }
 
 
+_DEFINITION_CHECKS: tuple[tuple[str, Check], ...] = (
+    ("name", validate_language_map),
+    ("description", validate_language_map),
+    ("type", validate_iri),
+    ("moreInfo", validate_irl),
+    ("extensions", validate_extensions),
+)
+
+
 def validate_activity(activity: Any, where: str) -> None:
     """An Activity: id IRI required, optional definition (xAPI 1.0.3 Data §2.4.4.1)."""
     obj = require_object(activity, where)
@@ -73,16 +84,7 @@ def validate_definition(definition: Any, where: str) -> None:
     """An Activity Definition (xAPI 1.0.3 Data §2.4.4.1, Table "Activity Definition")."""
     obj = require_object(definition, where)
     check_keys(obj, _DEFINITION_KEYS, where)
-    if "name" in obj:
-        validate_language_map(obj["name"], f"{where}.name")
-    if "description" in obj:
-        validate_language_map(obj["description"], f"{where}.description")
-    if "type" in obj:
-        validate_iri(obj["type"], f"{where}.type")
-    if "moreInfo" in obj:
-        validate_irl(obj["moreInfo"], f"{where}.moreInfo")
-    if "extensions" in obj:
-        validate_extensions(obj["extensions"], f"{where}.extensions")
+    check_present(obj, where, _DEFINITION_CHECKS)
     _validate_interaction(obj, where)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, NoReturn
 
@@ -20,6 +20,8 @@ V1 = "1.0.3"
 V2 = "2.0.0"
 
 _MISSING: Any = object()
+Check = Callable[[Any, str], object]
+"""A validator of one value: (value, JSON path) -> anything, raising BadRequest when invalid."""
 _SHOWN_CHARS = 80
 
 
@@ -53,6 +55,16 @@ def check_keys(obj: Mapping[str, Any], allowed: frozenset[str], where: str) -> N
     for key in obj:
         if key not in allowed:
             fail(f"{where}.{key}", "is not a property the spec allows here (names are case-sensitive)")
+
+
+def check_present(obj: Mapping[str, Any], where: str, checks: tuple[tuple[str, Check], ...]) -> int:
+    """Run the check of each optional property that is present; return how many were present."""
+    present = 0
+    for key, check in checks:
+        if key in obj:
+            check(obj[key], f"{where}.{key}")
+            present += 1
+    return present
 
 
 def require_keys(obj: Mapping[str, Any], required: tuple[str, ...], where: str) -> None:
@@ -96,6 +108,15 @@ def require_list(value: Any, where: str) -> list[Any]:
     return value
 
 
+def match_format(pattern: re.Pattern[str], value: Any, where: str, kind: str, rule: str) -> str:
+    """A string in a given format: refused as "must be <kind> string" if not a string, else with `rule`."""
+    if not isinstance(value, str):
+        fail(where, f"must be {kind} string", value)
+    if pattern.match(value) is None:
+        fail(where, rule, value)
+    return value
+
+
 # --- IRIs (RFC 3987), xAPI 1.0.3 Data §4.1.4 / Part One §3 ------------------------------
 # An absolute IRI: a scheme, a colon, then no whitespace and none of the characters that
 # RFC 3987 never allows unescaped.
@@ -104,10 +125,7 @@ _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+\Z")
 
 def validate_iri(value: Any, where: str) -> None:
     """An absolute IRI with a scheme (xAPI 1.0.3 Data §4.1.4, RFC 3987)."""
-    if not isinstance(value, str):
-        fail(where, "must be an IRI string", value)
-    if _IRI.match(value) is None:
-        fail(where, "must be an absolute IRI (scheme:...) without spaces", value)
+    match_format(_IRI, value, where, "an IRI", "must be an absolute IRI (scheme:...) without spaces")
 
 
 def validate_irl(value: Any, where: str) -> None:
@@ -121,11 +139,7 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 def validate_uuid(value: Any, where: str) -> str:
     """A UUID in the 8-4-4-4-12 hex form (xAPI 1.0.3 Data §2.4.1, RFC 4122); returns it lowercased."""
-    if not isinstance(value, str):
-        fail(where, "must be a UUID string", value)
-    if _UUID.match(value) is None:
-        fail(where, "must be a UUID (8-4-4-4-12 hex digits)", value)
-    return value.lower()
+    return match_format(_UUID, value, where, "a UUID", "must be a UUID (8-4-4-4-12 hex digits)").lower()
 
 
 # --- Language tags (RFC 5646) and language maps, xAPI 1.0.3 Data §4.1.7 -------------------
@@ -148,10 +162,7 @@ _LANGUAGE_TAG = re.compile(
 
 def validate_language_tag(value: Any, where: str) -> None:
     """An RFC 5646 language tag (xAPI 1.0.3 Data §2.4.6 `language`, §4.1.7)."""
-    if not isinstance(value, str):
-        fail(where, "must be an RFC 5646 language tag string", value)
-    if _LANGUAGE_TAG.match(value) is None:
-        fail(where, "must be an RFC 5646 language tag", value)
+    match_format(_LANGUAGE_TAG, value, where, "an RFC 5646 language tag", "must be an RFC 5646 language tag")
 
 
 def validate_language_map(value: Any, where: str) -> None:
@@ -195,16 +206,15 @@ def validate_sha1(value: Any, where: str) -> None:
 # --- Durations (ISO 8601:2004 §4.4.3.2), xAPI 1.0.3 Data §4.6 -------------------------------
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
-    rf"P(?:(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?|{_NUM}W)\Z"
+    rf"P(?=\d|T)(?:(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?|{_NUM}W)\Z"
 )
 
 
 def validate_duration(value: Any, where: str) -> None:
     """An ISO 8601 duration in the PnYnMnDTnHnMnS or PnW form (xAPI 1.0.3 Data §4.6)."""
-    if not isinstance(value, str):
-        fail(where, "must be an ISO 8601 duration string", value)
-    if len(value) < 3 or _DURATION.match(value) is None:
-        fail(where, "must be an ISO 8601 duration such as PT1H30M5.2S", value)
+    match_format(
+        _DURATION, value, where, "an ISO 8601 duration", "must be an ISO 8601 duration such as PT1H30M5.2S"
+    )
 
 
 # --- Timestamps, xAPI 1.0.3 Data §4.5 (ISO 8601); 2.0 §5.3.3 (RFC 3339) ---------------------

@@ -10,7 +10,9 @@ from lrs.validation.context import validate_context
 from lrs.validation.objects import validate_activity, validate_statement_ref
 from lrs.validation.primitives import (
     V1,
+    Check,
     check_keys,
+    check_present,
     fail,
     parse_timestamp,
     require_bool,
@@ -47,11 +49,8 @@ _SUBSTATEMENT_KEYS = frozenset(
     ("objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments")
 )
 _VERB_KEYS = frozenset(("id", "display"))
-_RESULT_KEYS = frozenset(("score", "success", "completion", "response", "duration", "extensions"))
-_SCORE_KEYS = frozenset(("scaled", "raw", "min", "max"))
-_ATTACHMENT_KEYS = frozenset(
-    ("usageType", "display", "description", "contentType", "length", "sha2", "fileUrl")
-)
+_SCORE_FIELDS = ("scaled", "raw", "min", "max")  # a tuple: errors come in a stable order
+_SCORE_KEYS = frozenset(_SCORE_FIELDS)
 _ATTACHMENT_REQUIRED = ("usageType", "display", "contentType", "length", "sha2")
 _OBJECT_TYPES = ("Activity", "Agent", "Group", "StatementRef", "SubStatement")
 _VERSION_1 = re.compile(r"1\.0(?:\.\d+)?\Z")
@@ -142,29 +141,11 @@ def validate_substatement(sub: Any, version: str, where: str) -> None:
     _validate_body(obj, version, where, nested=True)
 
 
-def validate_result(result: Any, where: str) -> None:
-    """A Result: score, success, completion, response, duration, extensions (xAPI 1.0.3 Data §2.4.5)."""
-    obj = require_object(result, where)
-    check_keys(obj, _RESULT_KEYS, where)
-    if "score" in obj:
-        validate_score(obj["score"], f"{where}.score")
-    if "success" in obj:
-        require_bool(obj["success"], f"{where}.success")
-    if "completion" in obj:
-        require_bool(obj["completion"], f"{where}.completion")
-    if "response" in obj:
-        require_string(obj["response"], f"{where}.response")
-    if "duration" in obj:
-        validate_duration(obj["duration"], f"{where}.duration")
-    if "extensions" in obj:
-        validate_extensions(obj["extensions"], f"{where}.extensions")
-
-
 def validate_score(score: Any, where: str) -> None:
     """A Score: scaled in [-1, 1], min < max, min <= raw <= max (xAPI 1.0.3 Data §2.4.5.1)."""
     obj = require_object(score, where)
     check_keys(obj, _SCORE_KEYS, where)
-    values = {key: require_number(obj[key], f"{where}.{key}") for key in _SCORE_KEYS if key in obj}
+    values = {key: require_number(obj[key], f"{where}.{key}") for key in _SCORE_FIELDS if key in obj}
     scaled = values.get("scaled")
     if scaled is not None and not -1.0 <= scaled <= 1.0:
         fail(f"{where}.scaled", "must be between -1 and 1", obj["scaled"])
@@ -177,6 +158,54 @@ def validate_score(score: Any, where: str) -> None:
         fail(f"{where}.raw", f"must not be above max ({show(obj['max'])})", obj["raw"])
 
 
+_RESULT_CHECKS: tuple[tuple[str, Check], ...] = (
+    ("score", validate_score),
+    ("success", require_bool),
+    ("completion", require_bool),
+    ("response", require_string),
+    ("duration", validate_duration),
+    ("extensions", validate_extensions),
+)
+_RESULT_KEYS = frozenset(key for key, _ in _RESULT_CHECKS)
+
+
+def validate_result(result: Any, where: str) -> None:
+    """A Result: score, success, completion, response, duration, extensions (xAPI 1.0.3 Data §2.4.5)."""
+    obj = require_object(result, where)
+    check_keys(obj, _RESULT_KEYS, where)
+    check_present(obj, where, _RESULT_CHECKS)
+
+
+def _validate_media_type(value: Any, where: str) -> None:
+    """An Internet Media Type such as text/plain (RFC 2046), as attachment contentType (Data §2.4.11)."""
+    if not isinstance(value, str) or _MEDIA_TYPE.match(value) is None:
+        fail(where, "must be an Internet Media Type such as text/plain", value)
+
+
+def _validate_length(value: Any, where: str) -> None:
+    """An attachment's length in octets: a non-negative JSON integer (Data §2.4.11)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        fail(where, "must be a non-negative integer (octets)", value)
+
+
+def _validate_sha2(value: Any, where: str) -> None:
+    """A SHA-224/256/384/512 digest in hex, as attachment sha2 (Data §2.4.11)."""
+    if not isinstance(value, str) or _SHA2.match(value) is None:
+        fail(where, "must be a SHA-2 hash as hex digits", value)
+
+
+_ATTACHMENT_CHECKS: tuple[tuple[str, Check], ...] = (
+    ("usageType", validate_iri),
+    ("display", validate_language_map),
+    ("description", validate_language_map),
+    ("contentType", _validate_media_type),
+    ("length", _validate_length),
+    ("sha2", _validate_sha2),
+    ("fileUrl", validate_irl),
+)
+_ATTACHMENT_KEYS = frozenset(key for key, _ in _ATTACHMENT_CHECKS)
+
+
 def validate_attachments(attachments: Any, where: str) -> None:
     """Attachment metadata objects (xAPI 1.0.3 Data §2.4.11)."""
     for index, attachment in enumerate(require_list(attachments, where)):
@@ -186,21 +215,7 @@ def validate_attachments(attachments: Any, where: str) -> None:
         for key in _ATTACHMENT_REQUIRED:
             if key not in obj:
                 fail(f"{here}.{key}", "is required in an attachment")
-        validate_iri(obj["usageType"], f"{here}.usageType")
-        validate_language_map(obj["display"], f"{here}.display")
-        if "description" in obj:
-            validate_language_map(obj["description"], f"{here}.description")
-        content_type = obj["contentType"]
-        if not isinstance(content_type, str) or _MEDIA_TYPE.match(content_type) is None:
-            fail(f"{here}.contentType", "must be an Internet Media Type such as text/plain", content_type)
-        length = obj["length"]
-        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-            fail(f"{here}.length", "must be a non-negative integer (octets)", length)
-        sha2 = obj["sha2"]
-        if not isinstance(sha2, str) or _SHA2.match(sha2) is None:
-            fail(f"{here}.sha2", "must be a SHA-2 hash as hex digits", sha2)
-        if "fileUrl" in obj:
-            validate_irl(obj["fileUrl"], f"{here}.fileUrl")
+        check_present(obj, here, _ATTACHMENT_CHECKS)
 
 
 def _validate_version(value: Any, version: str, where: str) -> None:
