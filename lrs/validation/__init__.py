@@ -6,7 +6,7 @@ Pure functions over parsed JSON, no database. Each violation raises
 
 from __future__ import annotations
 
-from lrs.validation.actors import parse_agent_param, validate_agent
+from lrs.validation.actors import parse_agent_filter, parse_agent_param, validate_agent
 from lrs.validation.primitives import (
     parse_timestamp,
     validate_iri,
@@ -16,6 +16,7 @@ from lrs.validation.primitives import (
 from lrs.validation.statement import validate_statement
 
 __all__ = [
+    "parse_agent_filter",
     "parse_agent_param",
     "parse_timestamp",
     "validate_agent",

@@ -114,18 +114,32 @@ def validate_authority(authority: Any, version: str, where: str) -> None:
         fail(f"{where}.member", "an authority Group must have exactly two Agents (OAuth consumer and user)")
 
 
-def parse_agent_param(raw: str, version: str) -> dict[str, Any]:
-    """The `agent` parameter of the document/Agents resources: JSON text of an Agent (Comm. §2.3-2.6).
-
-    xAPI 1.0.3 takes only an Agent there; 2.0 also takes a Group.
-    """
+def _parse_actor_json(raw: str, groups: bool) -> dict[str, Any]:
+    """Parse an `agent` parameter; an Agent, or also an identified Group when `groups` (Comm. §2.1.3)."""
     try:
         agent = json.loads(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         fail("agent", "must be the JSON text of an Agent object", raw)
     obj = require_object(agent, "agent")
-    if version == V1 or obj.get("objectType") != "Group":
+    if not groups or obj.get("objectType") != "Group":
         validate_agent_only(obj, "agent")
-    else:
-        validate_group(obj, "agent")
+        return obj
+    validate_group(obj, "agent")
+    if not any(ifi in obj for ifi in IFIS):
+        fail(
+            "agent", "a Group used as a parameter must be identified (mbox, mbox_sha1sum, openid or account)"
+        )
     return obj
+
+
+def parse_agent_param(raw: str, version: str) -> dict[str, Any]:
+    """The `agent` parameter of the document and Agents resources (xAPI 1.0.3 Comm. §2.3-§2.6).
+
+    xAPI 1.0.3 takes only an Agent there; 2.0 also takes an identified Group.
+    """
+    return _parse_actor_json(raw, groups=version != V1)
+
+
+def parse_agent_filter(raw: str, version: str) -> dict[str, Any]:
+    """The `agent` filter of GET /statements: an Agent or identified Group in both versions (Comm. §2.1.3)."""
+    return _parse_actor_json(raw, groups=True)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from lrs.errors import BadRequest
-from lrs.validation import parse_agent_param, validate_agent, validate_statement
+from lrs.validation import parse_agent_filter, parse_agent_param, validate_agent, validate_statement
 
 VERSIONS = ("1.0.3", "2.0.0")
 ALICE = {"mbox": "mailto:alice@example.com"}
@@ -93,7 +93,10 @@ def test_groups_identified_and_anonymous(version: str) -> None:
     ("group", "message"),
     [
         ({"objectType": "Group"}, "agent.member: is required in an anonymous Group"),
-        ({"objectType": "Group", "member": []}, "agent.member: must list at least one Agent in an anonymous Group"),
+        (
+            {"objectType": "Group", "member": []},
+            "agent.member: must list at least one Agent in an anonymous Group",
+        ),
         ({"objectType": "Group", "member": ALICE}, "agent.member: must be an array"),
         (
             {"objectType": "Group", "member": [{"objectType": "Group", "member": [ALICE]}]},
@@ -185,3 +188,21 @@ def test_agent_param_takes_a_group_only_in_20() -> None:
     assert parse_agent_param(json.dumps(group), "2.0.0") == group
     with pytest.raises(BadRequest, match=r'^agent\.objectType: must be "Agent", got "Group"'):
         parse_agent_param(json.dumps(group), "1.0.3")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_agent_param_refuses_an_anonymous_group(version: str) -> None:
+    anonymous = json.dumps({"objectType": "Group", "member": [ALICE]})
+    with pytest.raises(BadRequest, match=r"^agent"):
+        parse_agent_param(anonymous, version)
+    with pytest.raises(BadRequest, match=r"^agent: a Group used as a parameter must be identified"):
+        parse_agent_filter(anonymous, version)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_statement_filter_takes_an_agent_or_identified_group_in_both_versions(version: str) -> None:
+    team = {"objectType": "Group", "openid": "https://example.com/teams/blue"}
+    assert parse_agent_filter(json.dumps(team), version) == team
+    assert parse_agent_filter(json.dumps(ALICE), version) == ALICE
+    with pytest.raises(BadRequest, match=r'^agent\.mbox: must be a "mailto:" IRI'):
+        parse_agent_filter('{"mbox": "alice"}', version)
