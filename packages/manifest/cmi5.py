@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lxml import etree
 
 from packages.manifest.paths import FileIndex, check_launch
-from packages.manifest.xml import elements, local, parse_xml, text
+from packages.manifest.xml import elements, lineno, local, parse_xml, raw_text, text
 from packages.model import AU, Block, Cmi5Course, Cmi5Objective, CourseModel, Launch
 from packages.report import Report
 
@@ -58,12 +58,12 @@ def parse(data: bytes, name: str, report: Report, files: FileIndex | None) -> Co
         return None
     if local(root) != "courseStructure":
         report.error("schema", f"the root element is <{local(root)}>, not <courseStructure> (cmi5 §13)",
-                     name, root.sourceline)
+                     name, lineno(root))
         return None
     namespace = etree.QName(root).namespace
     if namespace != NS:
         report.warning("namespace", f"<courseStructure> should be in the namespace {NS}, not {namespace!r}",
-                       name, root.sourceline)
+                       name, lineno(root))
     ctx = _Context(name, report, files, {}, set())
     own = _own(root, namespace)
     if not _check_order(root, own, COURSE_STRUCTURE, ctx):
@@ -106,8 +106,9 @@ def _check_order(el: etree._Element, own: list[etree._Element], spec: list[Slot]
             problem = f"<{name}> is not allowed here"
             break
         count += 1
-        if spec[slot][2] is not None and count > spec[slot][2]:
-            problem = f"<{name}> appears more than {spec[slot][2]} time(s)"
+        most = spec[slot][2]
+        if most is not None and count > most:
+            problem = f"<{name}> appears more than {most} time(s)"
             break
     else:
         missing = [s for i, s in enumerate(spec) if i >= slot and (count if i == slot else 0) < s[1]]
@@ -122,7 +123,7 @@ def _check_order(el: etree._Element, own: list[etree._Element], spec: list[Slot]
         f"<{local(el)}> breaks the cmi5 course structure schema (cmi5 §13): {problem}; "
         f"expected {order} in that order, found {found}",
         ctx.name,
-        el.sourceline,
+        lineno(el),
     )
     return False
 
@@ -140,7 +141,7 @@ def _langstring(el: etree._Element | None, namespace: str | None, ctx: _Context)
     strings = [c for c in _own(el, namespace) if local(c) == "langstring"]
     if not strings:
         ctx.report.error("schema", f"<{local(el)}> needs at least one <langstring> (cmi5 §13)",
-                         ctx.name, el.sourceline)
+                         ctx.name, lineno(el))
         return ""
     english = next((s for s in strings if (s.get("lang") or "").lower().startswith("en")), strings[0])
     return text(english)
@@ -155,10 +156,10 @@ def _register(node_id: str, el: etree._Element, ctx: _Context) -> None:
             f"the id {node_id!r} is used again (first at line {ctx.ids[node_id]}); course, block and AU ids "
             f"must be unique (cmi5 §13.1.3, §13.1.4)",
             ctx.name,
-            el.sourceline,
+            lineno(el),
         )
     else:
-        ctx.ids[node_id] = el.sourceline or 0
+        ctx.ids[node_id] = lineno(el) or 0
 
 
 def _iri(el: etree._Element, attribute: str, ctx: _Context, required: bool = True) -> str | None:
@@ -166,13 +167,13 @@ def _iri(el: etree._Element, attribute: str, ctx: _Context, required: bool = Tru
     if value is None:
         if required:
             ctx.report.error("schema", f"<{local(el)}> needs the {attribute} attribute (cmi5 §13)",
-                             ctx.name, el.sourceline)
+                             ctx.name, lineno(el))
         return None
     value = value.strip()
     parts = urlsplit(value)
     if not parts.scheme or not _URL_CHARS.match(value):
         ctx.report.error("invalid-id", f"<{local(el)}> {attribute}={value!r} is not an absolute IRI (cmi5 §13)",
-                         ctx.name, el.sourceline)
+                         ctx.name, lineno(el))
     return value
 
 
@@ -185,7 +186,7 @@ def _objectives(holder: etree._Element, namespace: str | None, ctx: _Context) ->
         objective_id = _iri(el, "id", ctx) or ""
         if objective_id in ctx.objective_ids:
             ctx.report.error("duplicate-id", f"the objective id {objective_id!r} is used again",
-                             ctx.name, el.sourceline)
+                             ctx.name, lineno(el))
         ctx.objective_ids.add(objective_id)
         _check_order(el, _own(el, namespace), OBJECTIVE, ctx)
         title, description = _texts(el, namespace, ctx)
@@ -201,7 +202,7 @@ def _references(el: etree._Element, namespace: str | None, ctx: _Context) -> lis
             idref = (ref.get("idref") or "").strip()
             if idref not in ctx.objective_ids:
                 ctx.report.error("broken-reference", f"objective idref {idref!r} names no course objective",
-                                 ctx.name, ref.sourceline)
+                                 ctx.name, lineno(ref))
             refs.append(idref)
     return refs
 
@@ -244,7 +245,7 @@ def _au(el: etree._Element, namespace: str | None, ctx: _Context) -> AU:
         au.activity_type = _iri(el, "activityType", ctx)
     values = {local(c): c for c in own}
     if "launchParameters" in values:
-        au.launch_parameters = "".join(values["launchParameters"].itertext())
+        au.launch_parameters = raw_text(values["launchParameters"])
     if "entitlementKey" in values:
         au.entitlement_key = text(values["entitlementKey"])
     url_el = values.get("url")
@@ -259,7 +260,7 @@ def _enum(el: etree._Element, attribute: str, allowed: tuple[str, ...], ctx: _Co
         return None
     if value.strip() not in allowed:
         ctx.report.error("schema", f"{attribute}={value!r} is not one of {', '.join(allowed)} (cmi5 §13.1.4)",
-                         ctx.name, el.sourceline)
+                         ctx.name, lineno(el))
         return None
     return value.strip()
 
@@ -270,7 +271,7 @@ def _mastery(el: etree._Element, ctx: _Context) -> float | None:
         return None
     if not _DECIMAL.match(value.strip()) or not 0 <= float(value) <= 1:
         ctx.report.error("schema", f"masteryScore={value!r} must be a decimal from 0 to 1 (cmi5 §13.1.4)",
-                         ctx.name, el.sourceline)
+                         ctx.name, lineno(el))
         return None
     return float(value)
 
@@ -278,7 +279,7 @@ def _mastery(el: etree._Element, ctx: _Context) -> float | None:
 def _url(el: etree._Element, ctx: _Context) -> tuple[str, bool]:
     """The AU url: a valid URL, relative to the package or absolute (cmi5 §13.1.4 url)."""
     url = (el.text or "").strip()
-    line = el.sourceline
+    line = lineno(el)
     if not url or not _URL_CHARS.match(url):
         ctx.report.error("invalid-au-url", f"the AU url {url!r} is not a valid URL (cmi5 §13.1.4)", ctx.name, line)
         return url, False

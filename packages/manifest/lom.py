@@ -13,7 +13,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from packages.manifest.paths import FileIndex, classify, join_base
-from packages.manifest.xml import child, local, parse_xml, text
+from packages.manifest.xml import child, lineno, local, parse_xml, text
 from packages.report import Report
 
 _CLOCK = re.compile(r"^(\d+):([0-5]?\d)(?::([0-5]?\d(?:\.\d+)?))?$")
@@ -40,7 +40,7 @@ def find_lom(
     href = classify(join_base(text(location)))
     if href.path is None or href.path not in files.exact:
         report.warning("missing-file", f"the metadata file {text(location)!r} is not in the package",
-                       name, location.sourceline)
+                       name, lineno(location))
         return None
     scratch = Report()
     lom = parse_xml(read(root + href.path), root + href.path, scratch)

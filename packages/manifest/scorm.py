@@ -15,7 +15,7 @@ from lxml import etree
 from packages.manifest import lom
 from packages.manifest.paths import FileIndex, check_launch, classify, join_base
 from packages.manifest.sequencing import Reader, merge, parse_sequencing
-from packages.manifest.xml import attr, child, children, local, parse_xml, text, xml_base
+from packages.manifest.xml import attr, child, children, lineno, local, parse_xml, raw_text, text, xml_base
 from packages.model import (
     CompletionThreshold,
     CourseModel,
@@ -57,7 +57,7 @@ def parse(
     if root is None:
         return None
     if local(root) != "manifest":
-        report.error("schema", f"the root element is <{local(root)}>, not <manifest>", name, root.sourceline)
+        report.error("schema", f"the root element is <{local(root)}>, not <manifest>", name, lineno(root))
         return None
     detected = detect_edition(root, name, report)
     if detected is None:
@@ -72,7 +72,7 @@ def parse(
     default = attr(orgs_el, "default") if orgs_el is not None else None
     if default and default not in {o.identifier for o in organizations}:
         report.error("broken-reference", f"organizations default={default!r} names no organization",
-                     name, orgs_el.sourceline if orgs_el is not None else None)
+                     name, lineno(orgs_el) if orgs_el is not None else None)
     model = CourseModel(
         kind=kind,  # type: ignore[arg-type]
         edition=edition,
@@ -85,7 +85,7 @@ def parse(
     org = model.organization()
     if org is None or not any(True for _ in org.walk()):
         report.error("no-launch", "the manifest has no organization with items, so nothing can be launched",
-                     name, (orgs_el if orgs_el is not None else root).sourceline)
+                     name, lineno(orgs_el if orgs_el is not None else root))
         return None
     model.title = org.title
     model.launches = _launches(org, st)
@@ -103,7 +103,7 @@ def detect_edition(root: etree._Element, name: str, report: Report) -> tuple[str
     version = text(child(metadata, "schemaversion")) if metadata is not None else ""
     schema = text(child(metadata, "schema")) if metadata is not None else ""
     spaces = {u.strip().lower() for el in root.iter() if isinstance(el.tag, str) for u in el.nsmap.values() if u}
-    where = root.sourceline
+    where = lineno(root)
     if "cartridge" in schema.lower() or any("imscc" in u for u in spaces):
         report.error("unsupported-format", "this is an IMS Common Cartridge, not a SCORM package", name, where)
         return None
@@ -153,12 +153,12 @@ def _check_ids(root: etree._Element, st: _Scorm) -> None:
             continue
         identifier = attr(el, "identifier")
         if identifier is None:
-            st.report.error("schema", f"<{local(el)}> has no identifier attribute", st.name, el.sourceline)
+            st.report.error("schema", f"<{local(el)}> has no identifier attribute", st.name, lineno(el))
         elif identifier in seen:
             st.report.error("duplicate-id", f"the identifier {identifier!r} is used again (first at line "
-                            f"{seen[identifier]}); identifiers must be unique", st.name, el.sourceline)
+                            f"{seen[identifier]}); identifiers must be unique", st.name, lineno(el))
         else:
-            seen[identifier] = el.sourceline or 0
+            seen[identifier] = lineno(el) or 0
 
 
 def _collect_resources(manifest: etree._Element, base: str, st: _Scorm) -> None:
@@ -185,7 +185,7 @@ def _resource(el: etree._Element, base: str, st: _Scorm) -> Resource:
     )
     if resource.scorm_type not in (None, "sco", "asset"):
         st.report.error("schema", f"resource {resource.identifier!r}: scormType={scorm_type!r} is not sco or asset",
-                        st.name, el.sourceline)
+                        st.name, lineno(el))
     href = attr(el, "href")
     if href:
         resource.href = join_base(own_base, href)
@@ -193,15 +193,15 @@ def _resource(el: etree._Element, base: str, st: _Scorm) -> Resource:
     for file_el in children(el, "file"):
         file_href = attr(file_el, "href")
         if not file_href:
-            st.report.error("schema", "<file> has no href", st.name, file_el.sourceline)
+            st.report.error("schema", "<file> has no href", st.name, lineno(file_el))
             continue
         found = classify(join_base(own_base, file_href))
         if found.path:
             resource.files.append(found.path)
-            st.files.check(found.path, st.report, st.name, file_el.sourceline, "the file")
+            st.files.check(found.path, st.report, st.name, lineno(file_el), "the file")
         elif found.invalid:
             st.report.warning("invalid-href", f"<file href={file_href!r}> is ignored: {found.invalid}",
-                              st.name, file_el.sourceline)
+                              st.name, lineno(file_el))
     resource.dependencies = [attr(d, "identifierref") or "" for d in children(el, "dependency")]
     return resource
 
@@ -226,7 +226,7 @@ def _sequencing(el: etree._Element, st: _Scorm) -> Sequencing | None:
         shared = st.collection.get(seq.id_ref)
         if shared is None:
             st.report.error("broken-reference", f"sequencing IDRef={seq.id_ref!r} names no entry of the "
-                            "sequencingCollection", st.name, node.sourceline)
+                            "sequencingCollection", st.name, lineno(node))
         else:
             seq = merge(seq, shared)
     return seq
@@ -237,7 +237,7 @@ def _organization(el: etree._Element, st: _Scorm) -> Organization:
     identifier = attr(el, "identifier") or ""
     title = text(child(el, "title"))
     if not title:
-        st.report.warning("schema", f"organization {identifier!r} has no <title>", st.name, el.sourceline)
+        st.report.warning("schema", f"organization {identifier!r} has no <title>", st.name, lineno(el))
     return Organization(
         identifier=identifier,
         title=title or identifier,
@@ -253,11 +253,11 @@ def _item(el: etree._Element, st: _Scorm, depth: int) -> Item:
     identifier = attr(el, "identifier") or ""
     title = text(child(el, "title"))
     if not title:
-        st.report.warning("schema", f"item {identifier!r} has no <title>", st.name, el.sourceline)
+        st.report.warning("schema", f"item {identifier!r} has no <title>", st.name, lineno(el))
     item = Item(identifier=identifier, title=title or identifier,
                 isvisible=st.rd.boolean(el, "isvisible", True), parameters=attr(el, "parameters") or None)
     if depth > MAX_DEPTH:
-        st.report.error("schema", f"items are nested more than {MAX_DEPTH} deep", st.name, el.sourceline)
+        st.report.error("schema", f"items are nested more than {MAX_DEPTH} deep", st.name, lineno(el))
         return item
     _item_data(el, item, st)
     item.children = [_item(c, st, depth + 1) for c in children(el, "item")]
@@ -265,7 +265,7 @@ def _item(el: etree._Element, st: _Scorm, depth: int) -> Item:
     if ref in st.submanifests and ref not in st.grafted:
         st.grafted.add(ref)
         st.report.warning("sub-manifest", f"item {identifier!r} includes the sub-manifest {ref!r}; its default "
-                          "organization's items are placed under the item", st.name, el.sourceline)
+                          "organization's items are placed under the item", st.name, lineno(el))
         sub_orgs = child(st.submanifests[ref], "organizations")
         for org_el in children(sub_orgs, "organization")[:1] if sub_orgs is not None else []:
             item.children.extend(_item(c, st, depth + 1) for c in children(org_el, "item"))
@@ -273,7 +273,7 @@ def _item(el: etree._Element, st: _Scorm, depth: int) -> Item:
         _bind_resource(el, item, ref, st)
     elif not item.children:
         (st.report.error if st.kind == "scorm2004" else st.report.warning)(
-            "schema", f"item {identifier!r} has neither children nor a resource to launch", st.name, el.sourceline)
+            "schema", f"item {identifier!r} has neither children nor a resource to launch", st.name, lineno(el))
     return item
 
 
@@ -281,22 +281,22 @@ def _bind_resource(el: etree._Element, item: Item, ref: str, st: _Scorm) -> None
     resource = st.resources.get(ref)
     if resource is None:
         st.report.error("broken-reference", f"item {item.identifier!r} refers to {ref!r}, which is no resource",
-                        st.name, el.sourceline)
+                        st.name, lineno(el))
         return
     if item.children and st.kind == "scorm2004":
         st.report.warning("schema", f"item {item.identifier!r} has children and a resource; SCORM 2004 launches "
-                          "only leaf items, so the resource is ignored", st.name, el.sourceline)
+                          "only leaf items, so the resource is ignored", st.name, lineno(el))
         return
     item.resource = resource.identifier
     item.scorm_type = resource.scorm_type or "sco"
     if resource.scorm_type is None:
         st.report.warning("schema", f"resource {ref!r} has no adlcp:scormType; it is treated as a SCO",
-                          st.name, el.sourceline)
+                          st.name, lineno(el))
     if not resource.href:
         st.report.error("schema", f"item {item.identifier!r} launches resource {ref!r}, which has no href",
-                        st.name, el.sourceline)
+                        st.name, lineno(el))
         return
-    checked = check_launch(resource.href, st.report, st.name, el.sourceline, st.files,
+    checked = check_launch(resource.href, st.report, st.name, lineno(el), st.files,
                            f"the launch file of item {item.identifier!r}")
     if checked is not None:
         item.href = with_parameters(resource.href, item.parameters)
@@ -326,7 +326,7 @@ def _item_data(el: etree._Element, item: Item, st: _Scorm) -> None:
     action = text(child(el, "timeLimitAction", "adlcp")) or None
     if action and action not in TIME_LIMIT_ACTIONS:
         st.report.warning("schema", f"timeLimitAction {action!r} is not one of {', '.join(TIME_LIMIT_ACTIONS)}",
-                          st.name, el.sourceline)
+                          st.name, lineno(el))
     item.time_limit_action = action
     mastery = text(child(el, "masteryScore", "adlcp"))
     if mastery:
@@ -334,7 +334,7 @@ def _item_data(el: etree._Element, item: Item, st: _Scorm) -> None:
             item.mastery_score = float(mastery)
         except ValueError:
             st.report.warning("schema", f"masteryscore {mastery!r} is not a number; it is ignored",
-                              st.name, el.sourceline)
+                              st.name, lineno(el))
     threshold = child(el, "completionThreshold", "adlcp")
     if threshold is not None:
         item.completion_threshold = _threshold(threshold, st)
@@ -366,7 +366,7 @@ def _raw(el: etree._Element | None) -> str | None:
     """Launch data is passed through as written (whitespace kept)."""
     if el is None:
         return None
-    return "".join(el.itertext()) or None
+    return raw_text(el) or None
 
 
 def _threshold(el: etree._Element, st: _Scorm) -> CompletionThreshold:

@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml import etree
 
-from packages.manifest.xml import attr, child, children, elements, local, text
+from packages.manifest.xml import attr, child, children, elements, lineno, local, text
 from packages.model import (
     ConstrainedChoiceConsiderations,
     ControlMode,
@@ -58,7 +58,7 @@ class Reader:
 
     def bad(self, el: etree._Element, message: str) -> None:
         """Record a value the imsss/adlseq schema does not allow."""
-        self.report.error("schema", f"<{local(el)}>: {message}", self.name, el.sourceline)
+        self.report.error("schema", f"<{local(el)}>: {message}", self.name, lineno(el))
 
     def boolean(self, el: etree._Element, name: str, default: bool, fam: str | None = None) -> bool:
         """An xs:boolean attribute."""

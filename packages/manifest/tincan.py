@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from packages.manifest.paths import FileIndex, check_launch
-from packages.manifest.xml import attr, local, named, parse_xml, text
+from packages.manifest.xml import attr, lineno, local, named, parse_xml, text
 from packages.model import CourseModel, Launch, TinCanActivity
 from packages.report import Report
 
@@ -20,7 +20,7 @@ def parse(data: bytes, name: str, report: Report, files: FileIndex | None) -> Co
     if root is None:
         return None
     if local(root) != "tincan":
-        report.error("schema", f"the root element of {name} is <{local(root)}>, not <tincan>", name, root.sourceline)
+        report.error("schema", f"the root element of {name} is <{local(root)}>, not <tincan>", name, lineno(root))
         return None
     activities: list[TinCanActivity] = []
     launches: list[Launch] = []
@@ -37,7 +37,7 @@ def parse(data: bytes, name: str, report: Report, files: FileIndex | None) -> Co
     if not report.ok:
         return None
     if not launches:
-        report.error("no-launch", f"{name} names no activity with a <launch> file", name, root.sourceline)
+        report.error("no-launch", f"{name} names no activity with a <launch> file", name, lineno(root))
         return None
     course = next((a for a in activities if a.launch and a.type == COURSE_TYPE), None)
     course = course or next(a for a in activities if a.launch)
@@ -57,17 +57,17 @@ def _activity(
     activity_id = attr(el, "id") or ""
     parts = urlsplit(activity_id)
     if not parts.scheme or " " in activity_id:
-        report.error("invalid-activity-id", f"activity id {activity_id!r} is not an absolute IRI", name, el.sourceline)
+        report.error("invalid-activity-id", f"activity id {activity_id!r} is not an absolute IRI", name, lineno(el))
         return None
     if activity_id in seen:
-        report.error("duplicate-id", f"activity id {activity_id!r} appears twice", name, el.sourceline)
+        report.error("duplicate-id", f"activity id {activity_id!r} appears twice", name, lineno(el))
         return None
     seen.add(activity_id)
     launch_el = next(iter(named(el, "launch")), None)
     launch = text(launch_el) or None
     external = False
     if launch is not None and launch_el is not None:
-        checked = check_launch(launch, report, name, launch_el.sourceline, files, "the launch file")
+        checked = check_launch(launch, report, name, lineno(launch_el), files, "the launch file")
         if checked is None:
             return None
         external = checked.external

@@ -70,7 +70,8 @@ def parse_xml(data: bytes, name: str, report: Report) -> etree._Element | None:
         return None
     docinfo = root.getroottree().docinfo
     dtd = docinfo.internalDTD
-    if dtd is not None and (list(dtd.iterentities()) or _declares_entities(data)):
+    entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[union-attr]
+    if dtd is not None and (entities or _declares_entities(data)):
         report.error(
             "xml-entities",
             f"{name} declares entities in its DOCTYPE; entity declarations are refused for safety",
@@ -78,7 +79,7 @@ def parse_xml(data: bytes, name: str, report: Report) -> etree._Element | None:
             1,
         )
         return None
-    if docinfo.doctype:
+    if docinfo.doctype:  # type: ignore[union-attr]
         report.warning("xml-doctype", f"{name} has a DOCTYPE; it is ignored", name, 1)
     return root
 
@@ -144,8 +145,8 @@ def attr(el: etree._Element, name: str, fam: str | None = None) -> str | None:
             continue
         got = family(qname.namespace)
         if got == fam or (fam == "cp" and got is None):
-            return value.strip()
-        fallback = value.strip()
+            return str(value).strip()
+        fallback = str(value).strip()
     return fallback
 
 
@@ -153,7 +154,12 @@ def text(el: etree._Element | None) -> str:
     """The element's whole text content, whitespace-collapsed."""
     if el is None:
         return ""
-    return " ".join("".join(el.itertext()).split())
+    return " ".join(raw_text(el).split())
+
+
+def raw_text(el: etree._Element) -> str:
+    """The element's whole text content exactly as written."""
+    return "".join(str(part) for part in el.itertext())
 
 
 def xml_base(el: etree._Element) -> str:
@@ -161,9 +167,10 @@ def xml_base(el: etree._Element) -> str:
     return (el.get("{http://www.w3.org/XML/1998/namespace}base") or "").strip()
 
 
-def line(el: etree._Element) -> int | None:
+def lineno(el: etree._Element) -> int | None:
     """The element's source line for the report."""
-    return el.sourceline
+    found = el.sourceline
+    return found if isinstance(found, int) else None
 
 
 def named(el: etree._Element, name: str) -> list[etree._Element]:
