@@ -17,7 +17,6 @@ from typing import Any, NoReturn
 from lrs.errors import BadRequest
 
 V1 = "1.0.3"
-V2 = "2.0.0"
 
 _MISSING: Any = object()
 Check = Callable[[Any, str], object]
@@ -65,13 +64,6 @@ def check_present(obj: Mapping[str, Any], where: str, checks: tuple[tuple[str, C
             check(obj[key], f"{where}.{key}")
             present += 1
     return present
-
-
-def require_keys(obj: Mapping[str, Any], required: tuple[str, ...], where: str) -> None:
-    """Refuse a missing required property."""
-    for key in required:
-        if key not in obj:
-            fail(f"{where}.{key}", "is required")
 
 
 def require_string(value: Any, where: str) -> str:
