@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -47,6 +47,7 @@ TIMINGS = ("never", "once", "onEachNewAttempt")
 REQUIRED_FOR = ("always", "ifAttempted", "ifNotSkipped", "ifNotSuspended")
 OPERATORS = ("not", "noOp")
 COMBINATIONS = ("all", "any")
+T = TypeVar("T")
 
 
 @dataclass
@@ -113,26 +114,12 @@ class Reader:
 def parse_sequencing(el: etree._Element, rd: Reader) -> Sequencing:
     """One <imsss:sequencing> element (CAM 2004 §5.1), IDRef not yet resolved."""
     seq = Sequencing(id=attr(el, "ID"), id_ref=attr(el, "IDRef"))
-    node = child(el, "controlMode", "imsss")
-    if node is not None:
-        seq.control_mode = ControlMode(
-            choice=rd.boolean(node, "choice", True),
-            choice_exit=rd.boolean(node, "choiceExit", True),
-            flow=rd.boolean(node, "flow", False),
-            forward_only=rd.boolean(node, "forwardOnly", False),
-            use_current_attempt_objective_info=rd.boolean(node, "useCurrentAttemptObjectiveInfo", True),
-            use_current_attempt_progress_info=rd.boolean(node, "useCurrentAttemptProgressInfo", True),
-        )
+    seq.control_mode = _fill(child(el, "controlMode", "imsss"), ControlMode, rd)
     for rules in children(el, "sequencingRules", "imsss"):
         for timing in ("pre", "exit", "post"):
             for rule in children(rules, f"{timing}ConditionRule", "imsss"):
                 seq.rules.append(_rule(rule, timing, rd))
-    node = child(el, "limitConditions", "imsss")
-    if node is not None:
-        seq.limit_conditions = LimitConditions(
-            attempt_limit=rd.integer(node, "attemptLimit"),
-            attempt_absolute_duration_limit=attr(node, "attemptAbsoluteDurationLimit"),
-        )
+    seq.limit_conditions = _fill(child(el, "limitConditions", "imsss"), LimitConditions, rd)
     node = child(el, "rollupRules", "imsss")
     if node is not None:
         seq.rollup_rules = _rollup(node, rd)
@@ -142,37 +129,38 @@ def parse_sequencing(el: etree._Element, rd: Reader) -> Sequencing:
     extra = child(el, "objectives", "adlseq")
     if extra is not None:
         _adl_objectives(extra, seq.objectives, rd)
-    node = child(el, "randomizationControls", "imsss")
-    if node is not None:
-        seq.randomization_controls = RandomizationControls(
-            randomization_timing=rd.choice(node, "randomizationTiming", TIMINGS, "never"),
-            select_count=rd.integer(node, "selectCount"),
-            reorder_children=rd.boolean(node, "reorderChildren", False),
-            selection_timing=rd.choice(node, "selectionTiming", TIMINGS, "never"),
-        )
-    node = child(el, "deliveryControls", "imsss")
-    if node is not None:
-        seq.delivery_controls = DeliveryControls(
-            tracked=rd.boolean(node, "tracked", True),
-            completion_set_by_content=rd.boolean(node, "completionSetByContent", False),
-            objective_set_by_content=rd.boolean(node, "objectiveSetByContent", False),
-        )
-    node = child(el, "constrainedChoiceConsiderations", "adlseq")
-    if node is not None:
-        seq.constrained_choice_considerations = ConstrainedChoiceConsiderations(
-            prevent_activation=rd.boolean(node, "preventActivation", False),
-            constrain_choice=rd.boolean(node, "constrainChoice", False),
-        )
-    node = child(el, "rollupConsiderations", "adlseq")
-    if node is not None:
-        seq.rollup_considerations = RollupConsiderations(
-            required_for_satisfied=rd.choice(node, "requiredForSatisfied", REQUIRED_FOR, "always"),
-            required_for_not_satisfied=rd.choice(node, "requiredForNotSatisfied", REQUIRED_FOR, "always"),
-            required_for_completed=rd.choice(node, "requiredForCompleted", REQUIRED_FOR, "always"),
-            required_for_incomplete=rd.choice(node, "requiredForIncomplete", REQUIRED_FOR, "always"),
-            measure_satisfaction_if_active=rd.boolean(node, "measureSatisfactionIfActive", True),
-        )
+    seq.randomization_controls = _fill(
+        child(el, "randomizationControls", "imsss"), RandomizationControls, rd, TIMINGS)
+    seq.delivery_controls = _fill(child(el, "deliveryControls", "imsss"), DeliveryControls, rd)
+    seq.constrained_choice_considerations = _fill(
+        child(el, "constrainedChoiceConsiderations", "adlseq"), ConstrainedChoiceConsiderations, rd)
+    seq.rollup_considerations = _fill(
+        child(el, "rollupConsiderations", "adlseq"), RollupConsiderations, rd, REQUIRED_FOR)
     return seq
+
+
+def camel(name: str) -> str:
+    """The XML attribute name of a model field: attempt_limit -> attemptLimit."""
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
+def _fill(node: etree._Element | None, cls: type[T], rd: Reader, choices: tuple[str, ...] = ()) -> T | None:
+    """Build a flat sequencing dataclass from the attributes of its element, each checked by its type."""
+    if node is None:
+        return None
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        name = camel(f.name)
+        if isinstance(f.default, bool):
+            values[f.name] = rd.boolean(node, name, f.default)
+        elif isinstance(f.default, str):
+            values[f.name] = rd.choice(node, name, choices, f.default)
+        elif str(f.type).startswith("int"):
+            values[f.name] = rd.integer(node, name)
+        else:
+            values[f.name] = attr(node, name)
+    return cls(**values)
 
 
 def _rule(el: etree._Element, timing: str, rd: Reader) -> SequencingRule:
@@ -281,9 +269,7 @@ def _adl_objectives(el: etree._Element, objectives: list[Objective], rd: Reader)
             target = attr(info, "targetObjectiveID") or ""
             values: dict[str, Any] = {}
             for field_name in _ADL_MAP:
-                words = field_name.split("_")
-                xml_name = words[0] + "".join(w.title() for w in words[1:])
-                values[field_name] = rd.boolean(info, xml_name, field_name.startswith("read"))
+                values[field_name] = rd.boolean(info, camel(field_name), field_name.startswith("read"))
             existing = next((m for m in objective.map_info if m.target_objective_id == target), None)
             if existing is None:
                 objective.map_info.append(MapInfo(target_objective_id=target, read_satisfied_status=False,
