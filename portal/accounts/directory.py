@@ -26,11 +26,14 @@ def search_users(session: Session, query: str = "", limit: int = 50) -> list[Use
     return list(session.scalars(statement.order_by(User.created_at.desc(), User.id.desc()).limit(limit)))
 
 
-def set_role(session: Session, user: User, role: str, partner_slug: str | None, *, acting: User) -> None:
-    """Give ``user`` a role; partners need their organization. Admins cannot demote themselves."""
+def set_role(session: Session, user: User, role: str, partner_slug: str | None, *, acting: User | None) -> None:
+    """Give ``user`` a role; partners need their organization. Admins cannot demote themselves.
+
+    ``acting`` is the admin doing it (None: an operator at the command line).
+    """
     if role not in ROLES:
         raise AccountError("Choose a role from the list.", "role")
-    if user.id == acting.id and role != "admin":
+    if acting is not None and user.id == acting.id and role != "admin":
         raise AccountError("You cannot take away your own admin role: ask another admin.", "role")
     if role == "partner":
         if not partner_slug or session.scalar(select(PartnerOrganization).where(PartnerOrganization.slug == partner_slug)) is None:

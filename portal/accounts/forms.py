@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.accounts.models import ORGANIZATION_KINDS
 from portal.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+
+
+def select_choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """SelectField choices from (value, label) pairs (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 _PASSWORD = [DataRequired("Enter a password."), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
                                                         message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")]
@@ -23,7 +33,7 @@ class SignUpForm(FlaskForm):
     organization = StringField("Organization or agency", validators=[Optional(), Length(max=200)])
     organization_kind = SelectField(
         "Kind of organization",
-        choices=[("", "Choose one (optional)")] + list(ORGANIZATION_KINDS.items()),
+        choices=select_choices([("", "Choose one (optional)"), *ORGANIZATION_KINDS.items()]),
         validators=[Optional()],
     )
     updates_opt_in = BooleanField("Send me updates on your latest resources")
@@ -75,7 +85,7 @@ class ProfileForm(FlaskForm):
     organization = StringField("Organization or agency", validators=[Optional(), Length(max=200)])
     organization_kind = SelectField(
         "Kind of organization",
-        choices=[("", "Choose one (optional)")] + list(ORGANIZATION_KINDS.items()),
+        choices=select_choices([("", "Choose one (optional)"), *ORGANIZATION_KINDS.items()]),
         validators=[Optional()],
     )
     updates_opt_in = BooleanField("Send me updates on your latest resources")

@@ -13,6 +13,7 @@ from core.errors import NotFound
 from core.web import db_session
 from portal.accounts import directory
 from portal.accounts.access import role_required
+from portal.accounts.forms import select_choices
 from portal.accounts.models import PARTNER_KINDS, PartnerOrganization
 from portal.accounts.services import AccountError
 from portal.accounts.views import field_error
@@ -26,7 +27,7 @@ class PartnerForm(FlaskForm):
 
     name = StringField("Name", validators=[DataRequired("Enter the organization's name."), Length(max=200)])
     slug = StringField("Short name for links (slug)", validators=[DataRequired("Enter a slug."), Length(max=64)])
-    kind = SelectField("Kind", choices=list(PARTNER_KINDS.items()))
+    kind = SelectField("Kind", choices=select_choices(PARTNER_KINDS.items()))
     submit = SubmitField("Save organization")
 
 

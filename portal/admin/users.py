@@ -14,7 +14,7 @@ from core.web import db_session
 from portal import mail
 from portal.accounts import directory
 from portal.accounts.access import role_required
-from portal.accounts.forms import ActionForm
+from portal.accounts.forms import ActionForm, select_choices
 from portal.accounts.models import ROLE_LABELS, User
 from portal.accounts.services import AccountError
 from portal.accounts.views import field_error, send_reset
@@ -26,7 +26,7 @@ admins = role_required("admin")
 class RoleForm(FlaskForm):
     """A user's role and, for partners, their organization."""
 
-    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
+    role = SelectField("Role", choices=select_choices(ROLE_LABELS.items()))
     partner_slug = SelectField("Partner organization (for partner users)", choices=[])
     submit = SubmitField("Save role")
 
@@ -40,7 +40,7 @@ def _user(user_id: int) -> User:
 
 def _role_form(user: User) -> RoleForm:
     form = RoleForm(obj=user)
-    form.partner_slug.choices = [("", "None")] + [(p.slug, p.name) for p in directory.partners(db_session())]
+    form.partner_slug.choices = select_choices([("", "None"), *((p.slug, p.name) for p in directory.partners(db_session()))])
     return form
 
 
