@@ -74,7 +74,7 @@ def enroll(lrs_client: LRSClient, agent: dict[str, Any], user_uuid: str, course_
 
 def enrollments(lrs_client: LRSClient, agent: dict[str, Any]) -> list[Enrollment]:
     """The learner's enrollments, newest first, from the LRS's "registrations" projection."""
-    rows = lrs_client.registrations(agent)  # type: ignore[attr-defined]
+    rows = lrs_client.registrations(agent)
     return [
         Enrollment(str(r["activity_id"]), str(r["registration"]), str(r["statement_id"]), str(r.get("stored", "")))
         for r in rows

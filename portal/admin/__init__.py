@@ -1,0 +1,1 @@
+"""Admin pages (role admin): users, partners, site settings, catalog."""

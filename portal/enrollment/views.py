@@ -1,0 +1,61 @@
+"""Enroll (one click, idempotent) and "My learning" (read from the LRS projection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from core.web import db_session
+from portal.accounts.access import confirmed_required
+from portal.catalog import courses
+from portal.enrollment import services
+from portal.identity import agent_for
+
+bp = Blueprint("enrollment", __name__)
+
+
+def _lrs() -> Any:
+    return current_app.extensions["lrs_client"]
+
+
+def is_enrolled(course: Any) -> bool:
+    """True when the current user is enrolled in ``course`` (remembered for the request)."""
+    if not getattr(current_user, "is_authenticated", False):
+        return False
+    cache: dict[str, bool] = g.setdefault("enrolled_in", {})
+    iri = courses.course_iri(course)
+    if iri not in cache:
+        cache[iri] = services.is_enrolled(_lrs(), current_user.uuid, iri)
+    return cache[iri]
+
+
+@bp.route("/courses/<slug>/enroll", methods=["POST"])
+@confirmed_required
+def enroll(slug: str) -> ResponseReturnValue:
+    """Enroll the current user; enrolling again changes nothing (DESIGN.md, Enrollment)."""
+    course = courses.get_course(db_session(), slug)
+    title, status, iri = course.title, course.status, courses.course_iri(course)
+    agent, user_uuid = agent_for(current_user), str(current_user.uuid)
+    # This POST's session holds SQLite's write lock; the LRS writes through its own engine.
+    db_session().rollback()
+    if services.is_enrolled(_lrs(), user_uuid, iri):
+        flash(f"You are enrolled in {title}.", "info")
+        return redirect(url_for("catalog.course", slug=slug), 303)
+    if status != "published":
+        flash("This course is not open for enrollment.", "error")
+        return redirect(url_for("catalog.index"), 303)
+    services.enroll(_lrs(), agent, user_uuid, iri, title)
+    flash(f"You are enrolled in {title}. It stays in My learning for as long as the course is available.", "success")
+    return redirect(url_for("catalog.course", slug=slug), 303)
+
+@bp.route("/my-learning")
+@confirmed_required
+def my_learning() -> ResponseReturnValue:
+    """The current user's enrollments, newest first, with the courses they belong to."""
+    rows = services.enrollments(_lrs(), agent_for(current_user))
+    by_iri = courses.courses_by_iri(db_session(), [row.activity_id for row in rows])
+    items = [(row, by_iri[row.activity_id]) for row in rows if row.activity_id in by_iri]
+    return render_template("enrollment/my_learning.html", items=items)
