@@ -14,6 +14,7 @@ from core.db import transaction
 from portal import mail, ratelimit
 from portal.accounts import directory, services
 from portal.accounts.models import ROLES, utcnow
+from portal.demo import demo_command
 
 log = logging.getLogger(__name__)
 
@@ -85,4 +86,4 @@ def worker(once: bool, interval: float) -> None:
         click.echo("worker stopped", err=True)
 
 
-commands = [users_group, worker]
+commands = [users_group, worker, demo_command]
