@@ -97,7 +97,9 @@ def build_message(settings: Settings, message: OutboxMessage) -> EmailMessage:
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain="rollcall.local")
     email["Auto-Submitted"] = "auto-generated"
-    email.set_content(message.body)
+    # Plain 7bit keeps links whole in the .eml files people open by hand; other text goes quoted-printable.
+    plain = message.body.isascii() and all(len(line) <= 998 for line in message.body.splitlines())
+    email.set_content(message.body, cte="7bit" if plain else "quoted-printable")
     return email
 
 

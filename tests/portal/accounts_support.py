@@ -162,3 +162,9 @@ def app_with_smtp(settings: Any, port: int, *, server: bool = True) -> Iterator[
     finally:
         app.extensions["db_engine"].dispose()
         app.extensions["lrs"].engine.dispose()
+
+
+def last_file_email(app: Any) -> email.message.EmailMessage:
+    """The newest message written to <instance>/mail/ (no SMTP configured), parsed."""
+    newest = sorted((app.config["ROLLCALL"].instance_path / "mail").glob("*.eml"))[-1]
+    return email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)  # type: ignore[return-value]
