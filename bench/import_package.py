@@ -23,15 +23,22 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MANIFEST = """<?xml version="1.0"?>
-<manifest identifier="bench" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
-  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
-  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
-  <organizations default="org"><organization identifier="org"><title>Benchmark course</title>
-    <item identifier="i1" identifierref="r1"><title>Lesson</title></item></organization></organizations>
-  <resources><resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="index.html">
-    <file href="index.html"/></resource></resources>
-</manifest>"""
+
+
+def manifest(media: list[str]) -> str:
+    """A SCORM 1.2 manifest whose one SCO lists every media file, as authoring tools write them."""
+    files = "\n".join(f'      <file href="{name}"/>' for name in ["index.html", *media])
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<manifest identifier="bench" version="1.0" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"'
+        ' xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">\n'
+        "  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>\n"
+        '  <organizations default="bench-org"><organization identifier="bench-org"><title>Benchmark</title>\n'
+        '    <item identifier="lesson" identifierref="sco"><title>The only lesson</title></item>\n'
+        "  </organization></organizations>\n"
+        '  <resources><resource identifier="sco" type="webcontent" adlcp:scormtype="sco" href="index.html">\n'
+        f"{files}\n    </resource></resources>\n</manifest>\n"
+    )
 
 
 def generate(path: Path, size_bytes: int, files: int, seed: int) -> int:
@@ -39,12 +46,13 @@ def generate(path: Path, size_bytes: int, files: int, seed: int) -> int:
     rng = random.Random(seed)
     per_file = max(size_bytes // files, 1)
     total = 0
+    media = [f"media/{i // 100:03d}/asset-{i:05d}.bin" for i in range(files)]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr("imsmanifest.xml", MANIFEST)
+        zf.writestr("imsmanifest.xml", manifest(media))
         zf.writestr("index.html", "<!doctype html><title>Benchmark</title><p>Lesson</p>")
-        for i in range(files):
+        for name in media:
             size = rng.randint(per_file // 2, per_file * 3 // 2)
-            with zf.open(f"media/{i // 100:03d}/asset-{i:05d}.bin", "w") as out:
+            with zf.open(name, "w") as out:
                 left = size
                 while left:
                     chunk = rng.randbytes(min(left, 1024**2))

@@ -12,6 +12,7 @@ import io
 import mimetypes
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, BinaryIO
@@ -101,6 +102,40 @@ def _assign_ids(model: CourseModel, iri: str) -> None:
         assign(model, iri)
 
 
+# Parses a package into the report and writes its files under a prefix:
+# (model, files, bytes), or None when the report refuses it.
+Loader = Callable[[Report, str], "tuple[CourseModel, int, int] | None"]
+
+
+def _import(
+    session: Session,
+    storage: PackageStorage,
+    load: Loader,
+    *,
+    course_slug: str,
+    partner: str | None,
+    settings: Settings,
+) -> ImportResult:
+    """Check the target course, load the package into a fresh prefix, record the version; undo the files on failure."""
+    report = Report()
+    course = _target_course(session, course_slug, partner, report)
+    if not report.ok:
+        return ImportResult(report)
+    prefix = f"packages/{course_slug}/{uuid.uuid4().hex}/"
+    try:
+        loaded = load(report, prefix)
+        if loaded is None:
+            delete_prefix(storage, prefix)
+            return ImportResult(report)
+        model, files, size = loaded
+        course, version = _record(session, storage, course, model, report, prefix, files, size,
+                                  slug=course_slug, partner=partner, settings=settings)
+    except BaseException:
+        delete_prefix(storage, prefix)
+        raise
+    return ImportResult(report, course, version)
+
+
 def import_package(
     session: Session,
     storage: PackageStorage,
@@ -111,31 +146,23 @@ def import_package(
     settings: Settings,
 ) -> ImportResult:
     """Import a SCORM 1.2/2004, Tin Can or cmi5 zip as a new version of ``course_slug`` (issue 4)."""
-    report = Report()
-    course = _target_course(session, course_slug, partner, report)
-    if not report.ok:
-        return ImportResult(report)
-    package = open_package(source, Limits.from_settings(settings), report)
-    if package is None:
-        return ImportResult(report)
-    prefix = f"packages/{course_slug}/{uuid.uuid4().hex}/"
-    try:
+
+    def load(report: Report, prefix: str) -> tuple[CourseModel, int, int] | None:
+        package = open_package(source, Limits.from_settings(settings), report)
+        if package is None:
+            return None
         with package:
             model = _parse(package, report)
             if model is None or not report.ok:
-                return ImportResult(report)
+                return None
             try:
                 files, size = package.extract(storage, prefix)
             except UnsafeMember as exc:
                 report.error(exc.code, exc.message, exc.member)
-                delete_prefix(storage, prefix)
-                return ImportResult(report)
-        course, version = _record(session, storage, course, model, report, prefix, files, size,
-                                  slug=course_slug, partner=partner, settings=settings)
-    except BaseException:
-        delete_prefix(storage, prefix)
-        raise
-    return ImportResult(report, course, version)
+                return None
+        return model, files, size
+
+    return _import(session, storage, load, course_slug=course_slug, partner=partner, settings=settings)
 
 
 def import_cmi5_xml(
@@ -150,25 +177,17 @@ def import_cmi5_xml(
     """Import a bare cmi5.xml (AUs hosted elsewhere) as a new version (cmi5 §14.1: a course structure alone)."""
     from packages.manifest import parse_cmi5_xml
 
-    report = Report()
-    course = _target_course(session, course_slug, partner, report)
-    if not report.ok:
-        return ImportResult(report)
-    if len(data) > MAX_READ_BYTES:
-        report.error("cmi5-too-large", f"cmi5.xml is over {MAX_READ_BYTES} bytes", "cmi5.xml")
-        return ImportResult(report)
-    model = parse_cmi5_xml(data, report)
-    if model is None or not report.ok:
-        return ImportResult(report)
-    prefix = f"packages/{course_slug}/{uuid.uuid4().hex}/"
-    try:
+    def load(report: Report, prefix: str) -> tuple[CourseModel, int, int] | None:
+        if len(data) > MAX_READ_BYTES:
+            report.error("cmi5-too-large", f"cmi5.xml is over {MAX_READ_BYTES} bytes", "cmi5.xml")
+            return None
+        model = parse_cmi5_xml(data, report)
+        if model is None or not report.ok:
+            return None
         stored = storage.save(prefix + "cmi5.xml", io.BytesIO(data))
-        course, version = _record(session, storage, course, model, report, prefix, 1, stored.size,
-                                  slug=course_slug, partner=partner, settings=settings)
-    except BaseException:
-        delete_prefix(storage, prefix)
-        raise
-    return ImportResult(report, course, version)
+        return model, 1, stored.size
+
+    return _import(session, storage, load, course_slug=course_slug, partner=partner, settings=settings)
 
 
 def _record(

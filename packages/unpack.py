@@ -13,6 +13,7 @@ whole, and that is capped.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import shutil
@@ -23,7 +24,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO, Self
 
 from packages.report import Report
 
@@ -132,7 +133,7 @@ def _declared_entries(fp: IO[bytes]) -> int | None:
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or len(tail) - pos < 22:
         return None
-    count = struct.unpack("<H", tail[pos + 10 : pos + 12])[0]
+    count: int = struct.unpack("<H", tail[pos + 10 : pos + 12])[0]
     locator = pos - 20
     if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
         offset = struct.unpack("<Q", tail[locator + 8 : locator + 16])[0]
@@ -245,7 +246,7 @@ class ZipPackage:
     def _check_overlaps(self, infos: list[zipfile.ZipInfo], report: Report) -> None:
         """Members whose data overlap are the trick of non-recursive zip bombs: refuse them."""
         ordered = sorted(infos, key=lambda i: i.header_offset)
-        for before, after in zip(ordered, ordered[1:]):
+        for before, after in itertools.pairwise(ordered):
             if before.header_offset + before.compress_size > after.header_offset:
                 report.error("zip-overlap", "member overlaps another member's data (a zip bomb?)", after.filename)
                 return
@@ -282,7 +283,7 @@ class ZipPackage:
 
     def open(self, name: str) -> BinaryIO:
         """A counted stream of one accepted member."""
-        return io.BufferedReader(_CountingReader(self, self.members[name]), CHUNK)  # type: ignore[arg-type]
+        return io.BufferedReader(_CountingReader(self, self.members[name]), CHUNK)
 
     def iter_members(self) -> Iterator[str]:
         """Accepted members in the zip's order."""
@@ -308,7 +309,7 @@ class ZipPackage:
         for handle in self._owned:
             handle.close()
 
-    def __enter__(self) -> ZipPackage:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -318,12 +319,12 @@ class ZipPackage:
 def _seekable(source: str | os.PathLike[str] | IO[bytes]) -> tuple[IO[bytes], list[IO[bytes]]]:
     """A seekable binary file for ``source``; a non-seekable upload is spooled to a temp file."""
     if isinstance(source, (str, os.PathLike)):
-        handle = open(Path(source), "rb")
+        handle = open(Path(source), "rb")  # noqa: SIM115 (closed by ZipPackage.close)
         return handle, [handle]
     if source.seekable():
         source.seek(0)
         return source, []
-    spool = tempfile.TemporaryFile()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by ZipPackage.close)
     shutil.copyfileobj(source, spool, CHUNK)
     spool.seek(0)
     return spool, [spool]

@@ -110,7 +110,7 @@ def _stream(storage: PackageStorage, key: str, etag_seed: str, mimetype: str) ->
     response.cache_control.private = True
     response.cache_control.max_age = MAX_AGE
     try:
-        response = response.make_conditional(request, accept_ranges=True, complete_length=size)
+        response.make_conditional(request, accept_ranges=True, complete_length=size)
     except RequestedRangeNotSatisfiable:
         handle.close()
         raise

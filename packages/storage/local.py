@@ -92,7 +92,7 @@ class LocalStorage:
         base = self._path(check_prefix(prefix)[:-1])
         if not base.is_dir():
             return
-        found = []
+        found: list[str] = []
         for dirpath, _dirs, files in os.walk(base):
             rel = Path(dirpath).relative_to(self.root).as_posix()
             found.extend(f"{rel}/{name}" for name in files if not name.startswith(".upload-"))

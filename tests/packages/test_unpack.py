@@ -254,7 +254,7 @@ def test_the_parser_cannot_read_a_huge_member_whole() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("imsmanifest.xml", b"<" + b"a" * (33 * 1024**2) + b"/>")
-    report, package = check(buffer.getvalue())
+    _report, package = check(buffer.getvalue())
     assert package is not None
     with pytest.raises(UnsafeMember) as raised:
         package.read("imsmanifest.xml")  # type: ignore[attr-defined]
