@@ -16,7 +16,6 @@ import io
 import itertools
 import os
 import re
-import shutil
 import stat
 import struct
 import tempfile
@@ -316,8 +315,13 @@ class ZipPackage:
         self.close()
 
 
-def _seekable(source: str | os.PathLike[str] | IO[bytes]) -> tuple[IO[bytes], list[IO[bytes]]]:
-    """A seekable binary file for ``source``; a non-seekable upload is spooled to a temp file."""
+def _archive_cap(limits: Limits) -> int:
+    """The biggest zip worth reading: stored members plus headers can't need much over max_bytes."""
+    return limits.max_bytes + limits.max_bytes // 10 + 1024**2
+
+
+def _seekable(source: str | os.PathLike[str] | IO[bytes], cap: int) -> tuple[IO[bytes], list[IO[bytes]]]:
+    """A seekable binary file for ``source``; a non-seekable upload is spooled (up to ``cap`` + 1 bytes)."""
     if isinstance(source, (str, os.PathLike)):
         handle = open(Path(source), "rb")  # noqa: SIM115 (closed by ZipPackage.close)
         return handle, [handle]
@@ -325,15 +329,22 @@ def _seekable(source: str | os.PathLike[str] | IO[bytes]) -> tuple[IO[bytes], li
         source.seek(0)
         return source, []
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by ZipPackage.close)
-    shutil.copyfileobj(source, spool, CHUNK)
+    copied = 0
+    while copied <= cap and (chunk := source.read(CHUNK)):
+        spool.write(chunk)
+        copied += len(chunk)
     spool.seek(0)
     return spool, [spool]
 
 
 def open_package(source: str | os.PathLike[str] | IO[bytes], limits: Limits, report: Report) -> ZipPackage | None:
     """Open a zip and check it (zip-slip, links, devices, encryption, methods, bombs); None when refused."""
-    fp, owned = _seekable(source)
+    cap = _archive_cap(limits)
+    fp, owned = _seekable(source, cap)
     try:
+        if fp.seek(0, os.SEEK_END) > cap:
+            report.error("zip-too-large", f"the zip is bigger than the package limit of {limits.max_bytes} bytes")
+            raise _Refused
         declared = _declared_entries(fp)
         if declared is None:
             report.error("not-a-zip", "the upload is not a zip file (no end-of-central-directory record)")

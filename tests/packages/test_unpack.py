@@ -143,6 +143,11 @@ def test_the_total_size_limit_comes_from_settings() -> None:
     assert check(data, Limits(max_bytes=2_000_000))[1] is not None
 
 
+def test_an_archive_bigger_than_the_limit_is_refused_before_it_is_read() -> None:
+    data = build([("imsmanifest.xml", MANIFEST), ("a.bin", bytes(range(256)) * 20_000)], compresslevel=0)
+    assert_refused(data, "zip-too-large", limits=Limits(max_bytes=1_000))
+
+
 def test_the_file_count_limit_comes_from_settings() -> None:
     data = build([("imsmanifest.xml", MANIFEST)] + [(f"f{i}.txt", b"x") for i in range(20)])
     report = assert_refused(data, "zip-too-many-files", limits=Limits(max_files=10))
@@ -225,29 +230,39 @@ def test_archiver_junk_is_skipped(tmp_path: Path) -> None:
     assert list(storage.iter("v/")) == ["v/imsmanifest.xml", "v/index.html"]
 
 
+class Pipe(io.RawIOBase):
+    """An upload stream that cannot seek (a request body read as it arrives)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.inner = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk = self.inner.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
 def test_a_non_seekable_upload_stream_is_spooled_and_read() -> None:
-    data = build([("imsmanifest.xml", MANIFEST)])
-
-    class Pipe(io.RawIOBase):
-        def __init__(self) -> None:
-            self.inner = io.BytesIO(data)
-
-        def readable(self) -> bool:
-            return True
-
-        def seekable(self) -> bool:
-            return False
-
-        def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-            chunk = self.inner.read(len(buffer))
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
-
     report = Report()
-    package = open_package(Pipe(), Limits(), report)  # type: ignore[arg-type]
+    package = open_package(Pipe(build([("imsmanifest.xml", MANIFEST)])), Limits(), report)  # type: ignore[arg-type]
     assert package is not None, report.to_text()
     assert package.read("imsmanifest.xml") == MANIFEST
     package.close()
+
+
+def test_a_non_seekable_upload_is_spooled_only_up_to_the_limit() -> None:
+    data = build([("imsmanifest.xml", MANIFEST), ("a.bin", bytes(range(256)) * 20_000)], compresslevel=0)
+    pipe = Pipe(data)
+    report = Report()
+    assert open_package(pipe, Limits(max_bytes=1_000), report) is None  # type: ignore[arg-type]
+    assert report.codes() == ["zip-too-large"]
+    assert pipe.inner.tell() < len(data)  # the rest of the upload was never copied
 
 
 def test_the_parser_cannot_read_a_huge_member_whole() -> None:
