@@ -94,7 +94,8 @@ def material(course: Course, material_id: int) -> CourseMaterial:
 def info_for(course: Course) -> dict[str, Any]:
     """What the course page shows besides the description: run-time and format."""
     published = [v for v in course.versions if v.published_at is not None]
-    latest = (published or course.versions or [None])[-1]
+    candidates = published or course.versions
+    latest = candidates[-1] if candidates else None
     return {
         "runtime": humanize_duration(course.recommended_runtime),
         "format": FORMATS.get(latest.kind, latest.kind) if latest is not None else "",

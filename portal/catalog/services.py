@@ -19,7 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog.errors import EntryNotFound, InvalidEntry
-from portal.catalog.models import ITEM_KINDS, RESOURCE_KINDS, STATUSES, InPersonCourse, Resource, ResourceItem
+from portal.catalog.models import (
+    ITEM_KINDS,
+    RESOURCE_KINDS,
+    STATUSES,
+    InPersonCourse,
+    Resource,
+    ResourceItem,
+)
 
 #: The kinds a learner can filter the catalog by, in the order the filter shows them.
 ENTRY_KINDS = {
@@ -96,12 +103,12 @@ def published_entries(session: Session, kind: str | None = None) -> list[Catalog
                 CatalogEntry(resource.kind, resource.slug, resource.title, resource.description, tuple(resource.topics))
             )
     if kind in (None, "in_person"):
-        query = (
+        listings = (
             select(InPersonCourse)
             .where(InPersonCourse.status == "published")
             .order_by(InPersonCourse.starts_on.is_(None), InPersonCourse.starts_on, InPersonCourse.title)
         )
-        for listing in session.scalars(query):
+        for listing in session.scalars(listings):
             entries.append(
                 CatalogEntry(
                     "in_person",

@@ -30,7 +30,7 @@ def make_user(
         user.role = role
         user.partner_slug = partner_slug
         if confirmed:
-            user.confirmed_at = dt.datetime.now(dt.timezone.utc)
+            user.confirmed_at = dt.datetime.now(dt.UTC)
         return str(user.uuid)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.db import make_sessionmaker
-from packages.models import Course, CourseVersion
+from packages.models import Course, CourseMaterial, CourseVersion
 from tests.portal.catalog_support import csrf_token, signed_in
 
 SINGLE_SCO = "scorm12/ContentPackagingSingleSCO_SCORM12.zip"
@@ -128,6 +128,17 @@ def test_partner_edits_catalog_data_and_materials(app: Any, shared_fixtures: Pat
         )
     assert added.status_code == 303
     assert "Handout" in partner.get("/partner/courses/golf-basics").get_data(as_text=True)
+    [material] = rows(app, CourseMaterial)
+    assert (material.title, material.size) == ("Handout", len(b"%PDF-1.4 handout"))
+
+    rival = signed_in(app, "partner@rival.example", role="partner", partner_slug="rival")
+    rival_token = csrf_token(rival, "/partner/")
+    stolen = rival.post(f"/partner/courses/golf-basics/materials/{material.id}/delete", data={"csrf_token": rival_token})
+    assert stolen.status_code == 404 and len(rows(app, CourseMaterial)) == 1
+
+    token = csrf_token(partner, "/partner/courses/golf-basics")
+    removed = partner.post(f"/partner/courses/golf-basics/materials/{material.id}/delete", data={"csrf_token": token})
+    assert removed.status_code == 303 and rows(app, CourseMaterial) == []
 
 
 def test_learners_and_unlinked_partners_cannot_upload(app: Any) -> None:
