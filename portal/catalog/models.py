@@ -22,7 +22,7 @@ ITEM_KINDS = ("video", "captions", "document")
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Resource(Base):
