@@ -26,23 +26,44 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.option("--email", required=True)
-@click.option("--password", required=True, help="at least 10 characters, not the email address")
+@click.option(
+    "--password", required=True, help="at least 10 characters, not the email address"
+)
 @click.option("--role", type=click.Choice(ROLES), default="learner", show_default=True)
 @click.option("--name", default="", help="defaults to the part of the email before @")
-@click.option("--partner", "partner_slug", default=None, help="partner organization slug (role partner)")
+@click.option(
+    "--partner",
+    "partner_slug",
+    default=None,
+    help="partner organization slug (role partner)",
+)
 @with_appcontext
-def create_user(email: str, password: str, role: str, name: str, partner_slug: str | None) -> None:
+def create_user(
+    email: str, password: str, role: str, name: str, partner_slug: str | None
+) -> None:
     """Create a confirmed account (for operators: the first admin, support accounts); prints it as JSON."""
     factory = current_app.extensions["db_write"]
     try:
         with transaction(factory) as session:
-            result = services.sign_up(session, email=email, password=password, name=name or email.split("@")[0])
+            result = services.sign_up(
+                session,
+                email=email,
+                password=password,
+                name=name or email.split("@")[0],
+            )
             if result.user is None:
-                raise click.ClickException(f"an account with {services.normalize_email(email)} already exists")
+                raise click.ClickException(
+                    f"an account with {services.normalize_email(email)} already exists"
+                )
             user = result.user
             user.confirmed_at = utcnow()
             directory.set_role(session, user, role, partner_slug, acting=None)
-            printed = {"email": user.email, "uuid": user.uuid, "role": user.role, "partner": user.partner_slug}
+            printed = {
+                "email": user.email,
+                "uuid": user.uuid,
+                "role": user.role,
+                "partner": user.partner_slug,
+            }
     except services.AccountError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(json.dumps(printed))
@@ -54,24 +75,35 @@ def run_pass(app: Flask) -> dict[str, int]:
     with transaction(app.extensions["db_write"]) as session:
         cleaned = ratelimit.clean_up(session)
         pending = mail.pending_count(session)
-    return {"sent": result.sent, "retrying": result.retrying, "failed": result.failed,
-            "pending": pending, "rate_limit_rows_removed": cleaned}
+    return {
+        "sent": result.sent,
+        "retrying": result.retrying,
+        "failed": result.failed,
+        "pending": pending,
+        "rate_limit_rows_removed": cleaned,
+    }
 
 
-def run_forever(app: Flask, interval: float, stop: threading.Event | None = None) -> None:
+def run_forever(
+    app: Flask, interval: float, stop: threading.Event | None = None
+) -> None:
     """Run passes every ``interval`` seconds until ``stop`` is set; errors are logged, not fatal."""
     stop = stop or threading.Event()
     while not stop.is_set():
         try:
             run_pass(app)
-        except Exception:  # noqa: BLE001 - a database blip must not end the worker
+        except Exception:
             log.exception("worker pass failed; trying again in %s s", interval)
         stop.wait(interval)
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="one pass, print what it did as JSON, and exit")
-@click.option("--interval", default=5.0, show_default=True, help="seconds between passes")
+@click.option(
+    "--once", is_flag=True, help="one pass, print what it did as JSON, and exit"
+)
+@click.option(
+    "--interval", default=5.0, show_default=True, help="seconds between passes"
+)
 @with_appcontext
 def worker(once: bool, interval: float) -> None:
     """Run background jobs: email outbox delivery with retries, clean-up."""

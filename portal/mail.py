@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import render_template
@@ -36,7 +37,7 @@ _URL = re.compile(r"https?://\S+")
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class OutboxMessage(Base):
@@ -50,11 +51,19 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow, index=True)
-    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow, index=True
+    )
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow
+    )
+    sent_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
 
 @dataclass(frozen=True)
@@ -80,9 +89,13 @@ def render(template: str, **context: object) -> tuple[str, str]:
     return first.removeprefix("Subject:").strip(), body.lstrip("\n")
 
 
-def enqueue(session: Session, to_address: str, subject: str, body: str) -> OutboxMessage:
+def enqueue(
+    session: Session, to_address: str, subject: str, body: str
+) -> OutboxMessage:
     """Put a message in the outbox (flushes; it goes out once the caller commits)."""
-    message = OutboxMessage(to_address=to_address, subject=subject, body=body, next_attempt_at=_utcnow())
+    message = OutboxMessage(
+        to_address=to_address, subject=subject, body=body, next_attempt_at=_utcnow()
+    )
     session.add(message)
     session.flush()
     return message
@@ -98,7 +111,9 @@ def build_message(settings: Settings, message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = make_msgid(domain="rollcall.local")
     email["Auto-Submitted"] = "auto-generated"
     # Plain 7bit keeps links whole in the .eml files people open by hand; other text goes quoted-printable.
-    plain = message.body.isascii() and all(len(line) <= 998 for line in message.body.splitlines())
+    plain = message.body.isascii() and all(
+        len(line) <= 998 for line in message.body.splitlines()
+    )
     email.set_content(message.body, cte="7bit" if plain else "quoted-printable")
     return email
 
@@ -118,7 +133,9 @@ def parse_smtp_url(url: str) -> SMTPTarget:
     """Read ``smtp://[user:pass@]host[:port]`` (STARTTLS when offered) or ``smtps://`` (implicit TLS)."""
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ConfigurationError(f"ROLLCALL_SMTP_URL must look like smtp://host:port or smtps://host:port, not {url!r}")
+        raise ConfigurationError(
+            f"ROLLCALL_SMTP_URL must look like smtp://host:port or smtps://host:port, not {url!r}"
+        )
     implicit = parts.scheme == "smtps"
     return SMTPTarget(
         host=parts.hostname,
@@ -133,7 +150,9 @@ def _send_smtp(target: SMTPTarget, email: EmailMessage) -> None:
     context = ssl.create_default_context()
     smtp: smtplib.SMTP
     if target.implicit_tls:
-        smtp = smtplib.SMTP_SSL(target.host, target.port, timeout=SMTP_TIMEOUT, context=context)
+        smtp = smtplib.SMTP_SSL(
+            target.host, target.port, timeout=SMTP_TIMEOUT, context=context
+        )
     else:
         smtp = smtplib.SMTP(target.host, target.port, timeout=SMTP_TIMEOUT)
     with smtp:
@@ -152,7 +171,13 @@ def _write_file(folder: Path, message: OutboxMessage, email: EmailMessage) -> Pa
     path = folder / f"{stamp}-{message.id}.eml"
     path.write_bytes(email.as_bytes())
     links = " ".join(_URL.findall(message.body)) or "(no links)"
-    log.warning("email to %s (%s) written to %s; links: %s", message.to_address, message.subject, path, links)
+    log.warning(
+        "email to %s (%s) written to %s; links: %s",
+        message.to_address,
+        message.subject,
+        path,
+        links,
+    )
     return path
 
 
@@ -165,7 +190,9 @@ def send(settings: Settings, message: OutboxMessage) -> None:
         _write_file(settings.instance_path / "mail", message, email)
 
 
-def _claim(factory: sessionmaker[Session], message_id: int, now: dt.datetime) -> OutboxMessage | None:
+def _claim(
+    factory: sessionmaker[Session], message_id: int, now: dt.datetime
+) -> OutboxMessage | None:
     """Take a due message for CLAIM_SECONDS so that no other sender delivers it twice."""
     with factory() as session:
         result = session.execute(
@@ -173,7 +200,10 @@ def _claim(factory: sessionmaker[Session], message_id: int, now: dt.datetime) ->
             .where(
                 OutboxMessage.id == message_id,
                 OutboxMessage.status == "pending",
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                or_(
+                    OutboxMessage.claimed_until.is_(None),
+                    OutboxMessage.claimed_until < now,
+                ),
             )
             .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
         )
@@ -197,13 +227,23 @@ def _settle(factory: sessionmaker[Session], message_id: int, error: str | None) 
             message.next_attempt_at = now + backoff(message.attempts)
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = "failed"
-                log.error("giving up on email %s to %s: %s", message.id, message.to_address, error)
+                log.error(
+                    "giving up on email %s to %s: %s",
+                    message.id,
+                    message.to_address,
+                    error,
+                )
         status = message.status
         session.commit()
         return status
 
 
-def deliver(factory: sessionmaker[Session], settings: Settings, message_ids: list[int], now: dt.datetime | None = None) -> DeliveryResult:
+def deliver(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    message_ids: list[int],
+    now: dt.datetime | None = None,
+) -> DeliveryResult:
     """Try to deliver the given messages once each (a failure schedules a retry)."""
     sent = retrying = failed = 0
     for message_id in message_ids:
@@ -215,7 +255,9 @@ def deliver(factory: sessionmaker[Session], settings: Settings, message_ids: lis
             send(settings, message)
         except (OSError, smtplib.SMTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"
-            log.warning("email %s to %s not sent yet: %s", message.id, message.to_address, error)
+            log.warning(
+                "email %s to %s not sent yet: %s", message.id, message.to_address, error
+            )
         status = _settle(factory, message_id, error)
         sent += status == "sent"
         retrying += status == "pending"
@@ -223,14 +265,22 @@ def deliver(factory: sessionmaker[Session], settings: Settings, message_ids: lis
     return DeliveryResult(sent=sent, retrying=retrying, failed=failed)
 
 
-def deliver_due(factory: sessionmaker[Session], settings: Settings, now: dt.datetime | None = None, limit: int = 100) -> DeliveryResult:
+def deliver_due(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    now: dt.datetime | None = None,
+    limit: int = 100,
+) -> DeliveryResult:
     """One pass of the worker: deliver every pending message whose retry time has come."""
     now = now or _utcnow()
     with factory() as session:
         ids = list(
             session.scalars(
                 select(OutboxMessage.id)
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                )
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .limit(limit)
             )
@@ -240,20 +290,33 @@ def deliver_due(factory: sessionmaker[Session], settings: Settings, now: dt.date
 
 def pending_count(session: Session) -> int:
     """How many messages still wait to go out."""
-    return len(list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending"))))
+    return len(
+        list(
+            session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+            )
+        )
+    )
 
 
 # -- in a request ---------------------------------------------------------------
 
 
-def compose(session: Session, template: str, to_address: str, **context: object) -> OutboxMessage:
+def compose(
+    session: Session, template: str, to_address: str, **context: object
+) -> OutboxMessage:
     """Render ``emails/<template>.txt`` (with the site's support contact) and put it in the outbox."""
     from flask import current_app
 
     from portal.help.services import site_info
 
     settings: Settings = current_app.config["ROLLCALL"]
-    subject, body = render(template, site=site_info(session, settings), base_url=settings.base_url.rstrip("/"), **context)
+    subject, body = render(
+        template,
+        site=site_info(session, settings),
+        base_url=settings.base_url.rstrip("/"),
+        **context,
+    )
     return enqueue(session, to_address, subject, body)
 
 
@@ -261,12 +324,16 @@ def send_soon(messages: list[OutboxMessage]) -> DeliveryResult:
     """After the caller committed: try each message once right away (the worker retries failures)."""
     from flask import current_app
 
-    return deliver(current_app.extensions["db_write"], current_app.config["ROLLCALL"], [m.id for m in messages])
+    return deliver(
+        current_app.extensions["db_write"],
+        current_app.config["ROLLCALL"],
+        [m.id for m in messages],
+    )
 
 
-def link(endpoint: str, **values: object) -> str:
+def link(endpoint: str, **values: Any) -> str:
     """An absolute link for an email, on ROLLCALL_BASE_URL (never the request's Host header)."""
     from flask import current_app, url_for
 
-    base = current_app.config["ROLLCALL"].base_url.rstrip("/")
+    base: str = current_app.config["ROLLCALL"].base_url.rstrip("/")
     return base + url_for(endpoint, **values)

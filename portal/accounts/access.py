@@ -25,7 +25,7 @@ def confirmed_required(view: F) -> F:
     """Logged in with a confirmed email address; the unconfirmed see "check your email"."""
 
     @wraps(view)
-    @_login_required
+    @_login_required  # type: ignore[untyped-decorator]
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_confirmed:
             return redirect(url_for("accounts.unconfirmed"))
@@ -59,7 +59,11 @@ def load_user(user_id: str) -> Any:
     if not uuid or not token:
         return None
     user = user_by_uuid(db_session(), uuid)
-    if user is None or user.closed_at is not None or not hmac.compare_digest(user.session_token, token):
+    if (
+        user is None
+        or user.closed_at is not None
+        or not hmac.compare_digest(user.session_token, token)
+    ):
         return None
     return user
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -13,15 +20,27 @@ from portal.accounts.models import ORGANIZATION_KINDS
 from portal.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
-
 def select_choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """SelectField choices from (value, label) pairs (WTForms 3.3 deprecates bare tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-_PASSWORD = [DataRequired("Enter a password."), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
-                                                        message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")]
-_EMAIL = [DataRequired("Enter your email address."), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address like name@example.org."), Length(max=254)]
+_PASSWORD = [
+    DataRequired("Enter a password."),
+    Length(
+        min=MIN_PASSWORD_LENGTH,
+        max=MAX_PASSWORD_LENGTH,
+        message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+    ),
+]
+_EMAIL = [
+    DataRequired("Enter your email address."),
+    Regexp(
+        r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        message="Enter an email address like name@example.org.",
+    ),
+    Length(max=254),
+]
 
 
 class SignUpForm(FlaskForm):
@@ -29,11 +48,17 @@ class SignUpForm(FlaskForm):
 
     email = EmailField("Email address", validators=_EMAIL)
     password = PasswordField("Password", validators=_PASSWORD)
-    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=200)])
-    organization = StringField("Organization or agency", validators=[Optional(), Length(max=200)])
+    name = StringField(
+        "Full name", validators=[DataRequired("Enter your name."), Length(max=200)]
+    )
+    organization = StringField(
+        "Organization or agency", validators=[Optional(), Length(max=200)]
+    )
     organization_kind = SelectField(
         "Kind of organization",
-        choices=select_choices([("", "Choose one (optional)"), *ORGANIZATION_KINDS.items()]),
+        choices=select_choices(
+            [("", "Choose one (optional)"), *ORGANIZATION_KINDS.items()]
+        ),
         validators=[Optional()],
     )
     updates_opt_in = BooleanField("Send me updates on your latest resources")
@@ -43,8 +68,12 @@ class SignUpForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Log in with email and password."""
 
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    email = EmailField(
+        "Email address", validators=[DataRequired("Enter your email address.")]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password.")]
+    )
     submit = SubmitField("Log in")
 
 
@@ -65,7 +94,9 @@ class ResetPasswordForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     """Change the password while logged in."""
 
-    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
     new_password = PasswordField("New password", validators=_PASSWORD)
     submit = SubmitField("Change password")
 
@@ -74,18 +105,26 @@ class ChangeEmailForm(FlaskForm):
     """Move the account to another address (confirmed by a link sent there)."""
 
     email = EmailField("New email address", validators=_EMAIL)
-    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Enter your password.")]
+    )
     submit = SubmitField("Change email address")
 
 
 class ProfileForm(FlaskForm):
     """Name, organization and the updates opt-in."""
 
-    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=200)])
-    organization = StringField("Organization or agency", validators=[Optional(), Length(max=200)])
+    name = StringField(
+        "Full name", validators=[DataRequired("Enter your name."), Length(max=200)]
+    )
+    organization = StringField(
+        "Organization or agency", validators=[Optional(), Length(max=200)]
+    )
     organization_kind = SelectField(
         "Kind of organization",
-        choices=select_choices([("", "Choose one (optional)"), *ORGANIZATION_KINDS.items()]),
+        choices=select_choices(
+            [("", "Choose one (optional)"), *ORGANIZATION_KINDS.items()]
+        ),
         validators=[Optional()],
     )
     updates_opt_in = BooleanField("Send me updates on your latest resources")
@@ -95,7 +134,9 @@ class ProfileForm(FlaskForm):
 class CloseAccountForm(FlaskForm):
     """Close the account for good (asks for the password)."""
 
-    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Enter your password.")]
+    )
     confirm = BooleanField(
         "I understand that my account and personal data will be deleted",
         validators=[DataRequired("Tick the box to confirm.")],

@@ -5,14 +5,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 
 from core.web import db_session
 from portal import mail
 from portal.accounts import services
 from portal.accounts.access import login_required
-from portal.accounts.forms import ChangeEmailForm, ChangePasswordForm, CloseAccountForm, ProfileForm
+from portal.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    CloseAccountForm,
+    ProfileForm,
+)
 from portal.accounts.models import User
 from portal.accounts.views import field_error
 from portal.identity import agent_for
@@ -75,19 +89,42 @@ def change_email() -> Any:
         return _page(forms, 400)
     dbs = db_session()
     try:
-        new_email, taken = services.request_email_change(dbs, user, form.email.data or "", form.password.data or "")
+        new_email, taken = services.request_email_change(
+            dbs, user, form.email.data or "", form.password.data or ""
+        )
     except services.AccountError as exc:
         field_error(form, exc)
         return _page(forms, 400)
     if taken is None:
-        token = services.email_change_token(str(current_app.config["SECRET_KEY"]), user, new_email)
-        queued = [mail.compose(dbs, "change_email", new_email, user=user, link=mail.link("profile.apply_email", token=token))]
+        token = services.email_change_token(
+            str(current_app.config["SECRET_KEY"]), user, new_email
+        )
+        queued = [
+            mail.compose(
+                dbs,
+                "change_email",
+                new_email,
+                user=user,
+                link=mail.link("profile.apply_email", token=token),
+            )
+        ]
     else:  # say nothing here about the other account; tell that address's owner instead
-        queued = [mail.compose(dbs, "already_registered", new_email, user=taken,
-                               login=mail.link("accounts.login"), reset=mail.link("accounts.forgot"))]
+        queued = [
+            mail.compose(
+                dbs,
+                "already_registered",
+                new_email,
+                user=taken,
+                login=mail.link("accounts.login"),
+                reset=mail.link("accounts.forgot"),
+            )
+        ]
     dbs.commit()
     mail.send_soon(queued)
-    flash(f"We sent a link to {new_email}. Follow it to confirm your new address; until then, keep using the old one.", "info")
+    flash(
+        f"We sent a link to {new_email}. Follow it to confirm your new address; until then, keep using the old one.",
+        "info",
+    )
     return redirect(url_for("profile.settings"))
 
 
@@ -116,7 +153,9 @@ def change_password() -> Any:
         return _page(forms, 400)
     dbs = db_session()
     try:
-        services.change_password(dbs, user, form.current_password.data or "", form.new_password.data or "")
+        services.change_password(
+            dbs, user, form.current_password.data or "", form.new_password.data or ""
+        )
     except services.AccountError as exc:
         field_error(form, exc)
         return _page(forms, 400)
@@ -133,12 +172,21 @@ def export() -> Response:
     """Download everything Rollcall holds about you, as JSON."""
     user = _me()
     agent = agent_for(user)
-    statements = list(current_app.extensions["lrs_client"].query_statements(agent=agent, ascending=True))
-    body = json.dumps(services.export_data(user, agent, statements), indent=2, ensure_ascii=False)
+    statements = list(
+        current_app.extensions["lrs_client"].query_statements(
+            agent=agent, ascending=True
+        )
+    )
+    body = json.dumps(
+        services.export_data(user, agent, statements), indent=2, ensure_ascii=False
+    )
     return Response(
         body,
         mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="rollcall-my-data.json"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": 'attachment; filename="rollcall-my-data.json"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -149,7 +197,9 @@ def close() -> Any:
     user = _me()
     form = CloseAccountForm()
     if form.validate_on_submit():
-        if not user.password_hash or not services.verify_password(user.password_hash, form.password.data or ""):
+        if not user.password_hash or not services.verify_password(
+            user.password_hash, form.password.data or ""
+        ):
             form.password.errors = ["Your password is not right."]
         else:
             dbs = db_session()
@@ -159,4 +209,6 @@ def close() -> Any:
             session.clear()
             flash("Your account is closed and your personal data deleted.", "success")
             return redirect(url_for("home.index"))
-    return render_template("accounts/close.html", form=form), 400 if form.errors else 200
+    return render_template(
+        "accounts/close.html", form=form
+    ), 400 if form.errors else 200

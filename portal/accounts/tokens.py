@@ -11,7 +11,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 
 from core.errors import RollcallError
 
@@ -39,11 +44,15 @@ def dump(secret: str, purpose: str, payload: dict[str, Any]) -> str:
 def load(secret: str, purpose: str, token: str, max_age: int) -> dict[str, Any]:
     """The payload of a token for ``purpose`` no older than ``max_age`` seconds, or InvalidToken."""
     try:
-        payload = URLSafeTimedSerializer(secret, salt=f"rollcall-{purpose}").loads(token, max_age=max_age)
+        payload = URLSafeTimedSerializer(secret, salt=f"rollcall-{purpose}").loads(
+            token, max_age=max_age
+        )
     except SignatureExpired as exc:
         raise InvalidToken("This link has expired. Please ask for a new one.") from exc
     except BadSignature as exc:
-        raise InvalidToken("This link is not valid. Please check that you copied all of it, or ask for a new one.") from exc
+        raise InvalidToken(
+            "This link is not valid. Please check that you copied all of it, or ask for a new one."
+        ) from exc
     if not isinstance(payload, dict):
         raise InvalidToken("This link is not valid.")
     return payload

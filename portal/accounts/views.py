@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -12,7 +21,13 @@ from core.web import db_session
 from portal import mail, ratelimit
 from portal.accounts import services, tokens
 from portal.accounts.access import login_required
-from portal.accounts.forms import ActionForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
+from portal.accounts.forms import (
+    ActionForm,
+    EmailForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignUpForm,
+)
 from portal.accounts.models import User
 from portal.extensions import csrf
 
@@ -29,7 +44,12 @@ def _ip() -> str:
 
 def safe_next(target: str | None) -> str | None:
     """A local path to return to after log-in, or None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return None
     return target
 
@@ -55,14 +75,30 @@ def send_confirmation(user: User) -> list[mail.OutboxMessage]:
     """Queue the confirmation email for the user's current address."""
     token = services.confirmation_token(_secret(), user)
     assert user.email is not None
-    return [mail.compose(db_session(), "confirm", user.email, user=user, link=mail.link("accounts.confirm", token=token))]
+    return [
+        mail.compose(
+            db_session(),
+            "confirm",
+            user.email,
+            user=user,
+            link=mail.link("accounts.confirm", token=token),
+        )
+    ]
 
 
 def send_reset(user: User) -> list[mail.OutboxMessage]:
     """Queue a password reset email."""
     token = services.reset_token(_secret(), user)
     assert user.email is not None
-    return [mail.compose(db_session(), "reset", user.email, user=user, link=mail.link("accounts.reset", token=token))]
+    return [
+        mail.compose(
+            db_session(),
+            "reset",
+            user.email,
+            user=user,
+            link=mail.link("accounts.reset", token=token),
+        )
+    ]
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -92,19 +128,31 @@ def signup() -> Any:
                 queued = send_confirmation(result.user)
             else:
                 assert result.existing is not None and result.existing.email
-                queued = [mail.compose(dbs, "already_registered", result.existing.email, user=result.existing,
-                                       login=mail.link("accounts.login"), reset=mail.link("accounts.forgot"))]
+                queued = [
+                    mail.compose(
+                        dbs,
+                        "already_registered",
+                        result.existing.email,
+                        user=result.existing,
+                        login=mail.link("accounts.login"),
+                        reset=mail.link("accounts.forgot"),
+                    )
+                ]
             dbs.commit()
             mail.send_soon(queued)
             session["check_email"] = services.normalize_email(form.email.data or "")
             return redirect(url_for("accounts.check_email"))
-    return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
+    return render_template(
+        "accounts/signup.html", form=form
+    ), 400 if form.errors else 200
 
 
 @bp.route("/signup/check-email")
 def check_email() -> str:
     """After sign-up: look for the confirmation email."""
-    return render_template("accounts/check_email.html", email=session.get("check_email"))
+    return render_template(
+        "accounts/check_email.html", email=session.get("check_email")
+    )
 
 
 @bp.route("/confirm/<token>")
@@ -130,7 +178,9 @@ def login() -> Any:
         ratelimit.check(dbs, _secret(), ratelimit.LOGIN_FAILURES_PER_ACCOUNT, email)
         user = services.authenticate(dbs, email, form.password.data or "")
         if user is None:
-            ratelimit.record(dbs, _secret(), ratelimit.LOGIN_FAILURES_PER_ACCOUNT, email)
+            ratelimit.record(
+                dbs, _secret(), ratelimit.LOGIN_FAILURES_PER_ACCOUNT, email
+            )
             dbs.commit()
             form.password.errors = ["The email address or password is not right."]
             return render_template("accounts/login.html", form=form), 400
@@ -141,7 +191,9 @@ def login() -> Any:
         if not user.is_confirmed:
             return redirect(url_for("accounts.unconfirmed"))
         return redirect(target or home_url())
-    return render_template("accounts/login.html", form=form), 400 if form.errors else 200
+    return render_template(
+        "accounts/login.html", form=form
+    ), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -169,11 +221,15 @@ def resend_confirmation() -> Response:
     dbs = db_session()
     if not current_user.is_confirmed:
         ratelimit.hit(dbs, _secret(), ratelimit.EMAIL_PER_IP, _ip())
-        ratelimit.hit(dbs, _secret(), ratelimit.EMAIL_PER_ADDRESS, current_user.email or "")
+        ratelimit.hit(
+            dbs, _secret(), ratelimit.EMAIL_PER_ADDRESS, current_user.email or ""
+        )
         queued = send_confirmation(dbs.get(User, current_user.id))  # type: ignore[arg-type]
         dbs.commit()
         mail.send_soon(queued)
-        flash(f"We sent the confirmation email again to {current_user.email}.", "success")
+        flash(
+            f"We sent the confirmation email again to {current_user.email}.", "success"
+        )
     return redirect(url_for("accounts.unconfirmed"))
 
 
@@ -191,18 +247,26 @@ def forgot() -> Any:
             queued = send_reset(user)
         else:
             # Mail the address either way: the answer and its timing reveal nothing.
-            queued = [mail.compose(dbs, "no_account", email, signup=mail.link("accounts.signup"))]
+            queued = [
+                mail.compose(
+                    dbs, "no_account", email, signup=mail.link("accounts.signup")
+                )
+            ]
         dbs.commit()
         mail.send_soon(queued)
         session["check_email"] = email
         return redirect(url_for("accounts.forgot_sent"))
-    return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
+    return render_template(
+        "accounts/forgot.html", form=form
+    ), 400 if form.errors else 200
 
 
 @bp.route("/password/forgot/sent")
 def forgot_sent() -> str:
     """After asking for a reset: look for the email."""
-    return render_template("accounts/forgot_sent.html", email=session.get("check_email"))
+    return render_template(
+        "accounts/forgot_sent.html", email=session.get("check_email")
+    )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -225,11 +289,13 @@ def reset(token: str) -> Any:
             session.clear()
             flash("Your password is changed. Log in with your new password.", "success")
             return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
+    return render_template(
+        "accounts/reset.html", form=form
+    ), 400 if form.errors else 200
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-@csrf.exempt  # the signed token is the proof; mail clients POST here for one-click (RFC 8058)
+@csrf.exempt  # type: ignore[untyped-decorator]  # the signed token is the proof; mail clients POST here for one-click (RFC 8058)
 def unsubscribe(token: str) -> Any:
     """One-click unsubscribe from the updates emails (no log-in)."""
     try:

@@ -25,8 +25,14 @@ admins = role_required("admin")
 class PartnerForm(FlaskForm):
     """A partner organization."""
 
-    name = StringField("Name", validators=[DataRequired("Enter the organization's name."), Length(max=200)])
-    slug = StringField("Short name for links (slug)", validators=[DataRequired("Enter a slug."), Length(max=64)])
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Enter the organization's name."), Length(max=200)],
+    )
+    slug = StringField(
+        "Short name for links (slug)",
+        validators=[DataRequired("Enter a slug."), Length(max=64)],
+    )
     kind = SelectField("Kind", choices=select_choices(PARTNER_KINDS.items()))
     submit = SubmitField("Save organization")
 
@@ -35,7 +41,9 @@ class PartnerForm(FlaskForm):
 @admins
 def index() -> str:
     """Every partner organization."""
-    return render_template("admin/partners.html", partners=directory.partners(db_session()))
+    return render_template(
+        "admin/partners.html", partners=directory.partners(db_session())
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"slug": None})
@@ -52,7 +60,13 @@ def edit(slug: str | None) -> Any:
     form = PartnerForm(obj=partner)
     if form.validate_on_submit():
         try:
-            saved = directory.save_partner(dbs, partner, name=form.name.data or "", slug=form.slug.data or "", kind=form.kind.data or "")
+            saved = directory.save_partner(
+                dbs,
+                partner,
+                name=form.name.data or "",
+                slug=form.slug.data or "",
+                kind=form.kind.data or "",
+            )
         except AccountError as exc:
             field_error(form, exc)
         else:
@@ -60,4 +74,6 @@ def edit(slug: str | None) -> Any:
             flash(f"{saved.name} is saved.", "success")
             return redirect(url_for("admin_partners.index"))
     members = directory.partner_members(dbs, partner.slug) if partner else []
-    return render_template("admin/partner.html", form=form, partner=partner, members=members), 400 if form.errors else 200
+    return render_template(
+        "admin/partner.html", form=form, partner=partner, members=members
+    ), 400 if form.errors else 200

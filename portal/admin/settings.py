@@ -20,8 +20,14 @@ bp = Blueprint("admin_settings", __name__, url_prefix="/admin/settings")
 class SiteSettingsForm(FlaskForm):
     """The site's name and support contact."""
 
-    name = StringField("Site name", validators=[DataRequired("Enter the site's name."), Length(max=200)])
-    support_email = EmailField("Support email", validators=[DataRequired("Enter the support email."), Length(max=254)])
+    name = StringField(
+        "Site name",
+        validators=[DataRequired("Enter the site's name."), Length(max=200)],
+    )
+    support_email = EmailField(
+        "Support email",
+        validators=[DataRequired("Enter the support email."), Length(max=254)],
+    )
     support_phone = StringField("Support phone", validators=[Length(max=50)])
     submit = SubmitField("Save settings")
 
@@ -36,7 +42,12 @@ def index() -> Any:
     if form.validate_on_submit():
         try:
             services.save_site_info(
-                dbs, services.SiteInfo(form.name.data or "", form.support_email.data or "", form.support_phone.data or "")
+                dbs,
+                services.SiteInfo(
+                    form.name.data or "",
+                    form.support_email.data or "",
+                    form.support_phone.data or "",
+                ),
             )
         except RollcallError as exc:
             form.support_email.errors = [exc.message]
@@ -44,4 +55,6 @@ def index() -> Any:
             dbs.commit()
             flash("The site settings are saved.", "success")
             return redirect(url_for("admin_settings.index"))
-    return render_template("admin/settings.html", form=form), 400 if form.errors else 200
+    return render_template(
+        "admin/settings.html", form=form
+    ), 400 if form.errors else 200

@@ -40,7 +40,9 @@ def _user(user_id: int) -> User:
 
 def _role_form(user: User) -> RoleForm:
     form = RoleForm(obj=user)
-    form.partner_slug.choices = select_choices([("", "None"), *((p.slug, p.name) for p in directory.partners(db_session()))])
+    form.partner_slug.choices = select_choices(
+        [("", "None"), *((p.slug, p.name) for p in directory.partners(db_session()))]
+    )
     return form
 
 
@@ -49,7 +51,9 @@ def _role_form(user: User) -> RoleForm:
 def index() -> str:
     """Users, searched by email or name."""
     query = request.args.get("q", "")[:200]
-    return render_template("admin/users.html", users=directory.search_users(db_session(), query), q=query)
+    return render_template(
+        "admin/users.html", users=directory.search_users(db_session(), query), q=query
+    )
 
 
 @bp.route("/<int:user_id>")
@@ -57,7 +61,9 @@ def index() -> str:
 def detail(user_id: int) -> str:
     """One user: details, role, and support actions."""
     user = _user(user_id)
-    return render_template("admin/user.html", user=user, form=_role_form(user), action_form=ActionForm())
+    return render_template(
+        "admin/user.html", user=user, form=_role_form(user), action_form=ActionForm()
+    )
 
 
 @bp.route("/<int:user_id>/role", methods=["POST"])
@@ -70,14 +76,22 @@ def set_role(user_id: int) -> Any:
         me = db_session().get(User, current_user.id)
         assert me is not None
         try:
-            directory.set_role(db_session(), user, form.role.data or "", form.partner_slug.data or None, acting=me)
+            directory.set_role(
+                db_session(),
+                user,
+                form.role.data or "",
+                form.partner_slug.data or None,
+                acting=me,
+            )
         except AccountError as exc:
             field_error(form, exc)
         else:
             db_session().commit()
             flash(f"{user.email} is now: {user.role_label}.", "success")
             return redirect(url_for("admin_users.detail", user_id=user.id))
-    return render_template("admin/user.html", user=user, form=form, action_form=ActionForm()), 400
+    return render_template(
+        "admin/user.html", user=user, form=form, action_form=ActionForm()
+    ), 400
 
 
 @bp.route("/<int:user_id>/confirm", methods=["POST"])

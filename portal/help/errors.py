@@ -30,16 +30,23 @@ def _wants_json() -> bool:
     if request.path.startswith("/xapi/") or request.path == "/xapi":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
-def error_page(status: int, message: str | None = None, headers: dict[str, str] | None = None) -> Response:
+def error_page(
+    status: int, message: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     """Render the error page (or JSON) for ``status``."""
     title = TITLES.get(status, "Something went wrong")
     if _wants_json():
         response = jsonify(error=title, message=message or title)
     else:
-        response = make_response(render_template("errors.html", status=status, title=title, message=message))
+        response = make_response(
+            render_template("errors.html", status=status, title=title, message=message)
+        )
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -59,7 +66,10 @@ def handle_http(exc: HTTPException) -> Any:
 
 def handle_csrf(exc: CSRFError) -> Any:
     """A form without a valid CSRF token (e.g. an old tab after logging in again)."""
-    return error_page(400, "This form has expired or was not sent from this site. Go back, reload the page and try again.")
+    return error_page(
+        400,
+        "This form has expired or was not sent from this site. Go back, reload the page and try again.",
+    )
 
 
 def handle_domain(exc: RollcallError) -> Any:
@@ -75,9 +85,14 @@ def handle_unexpected(exc: BaseException) -> Any:
     """Anything else: log it, roll back, and show a generic page (never the exception text)."""
     original = getattr(exc, "original_exception", None) or exc
     if not isinstance(original, InternalServerError):
-        log.exception("unexpected error on %s %s", request.method, request.path, exc_info=original)
+        log.exception(
+            "unexpected error on %s %s", request.method, request.path, exc_info=original
+        )
     close_session()  # discard the failed transaction before the page reads site settings
-    return error_page(500, "Please try again in a few minutes. If it keeps happening, contact support.")
+    return error_page(
+        500,
+        "Please try again in a few minutes. If it keeps happening, contact support.",
+    )
 
 
 def init_app(app: Flask) -> None:

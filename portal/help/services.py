@@ -57,7 +57,9 @@ def save_site_info(session: Session, info: SiteInfo) -> None:
 
 def faq_entries(session: Session) -> list[FaqEntry]:
     """The FAQ in page order."""
-    return list(session.scalars(select(FaqEntry).order_by(FaqEntry.position, FaqEntry.id)))
+    return list(
+        session.scalars(select(FaqEntry).order_by(FaqEntry.position, FaqEntry.id))
+    )
 
 
 def faq_sections(entries: list[FaqEntry]) -> list[tuple[str, list[FaqEntry]]]:
@@ -71,7 +73,13 @@ def faq_sections(entries: list[FaqEntry]) -> list[tuple[str, list[FaqEntry]]]:
 
 
 def save_faq_entry(
-    session: Session, entry_id: int | None, *, section: str, question: str, answer: str, position: int
+    session: Session,
+    entry_id: int | None,
+    *,
+    section: str,
+    question: str,
+    answer: str,
+    position: int,
 ) -> FaqEntry:
     """Create or update one FAQ entry (flushes)."""
     if not question.strip() or not answer.strip():
@@ -79,7 +87,12 @@ def save_faq_entry(
     entry = FaqEntry() if entry_id is None else session.get(FaqEntry, entry_id)
     if entry is None:
         raise RollcallError("That question does not exist any more.", status_code=404)
-    entry.section, entry.question, entry.answer, entry.position = section.strip(), question.strip(), answer.strip(), position
+    entry.section, entry.question, entry.answer, entry.position = (
+        section.strip(),
+        question.strip(),
+        answer.strip(),
+        position,
+    )
     session.add(entry)
     session.flush()
     return entry

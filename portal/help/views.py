@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
@@ -25,10 +34,17 @@ class FaqEntryForm(FlaskForm):
     """One question and answer."""
 
     section = StringField("Section", validators=[Length(max=200)])
-    question = StringField("Question", validators=[DataRequired("Enter the question."), Length(max=500)])
+    question = StringField(
+        "Question", validators=[DataRequired("Enter the question."), Length(max=500)]
+    )
     answer = TextAreaField("Answer", validators=[DataRequired("Enter the answer.")])
-    position = IntegerField("Position (smaller comes first)", default=1000,
-                            validators=[NumberRange(min=0, max=1_000_000, message="Use a whole number from 0.")])
+    position = IntegerField(
+        "Position (smaller comes first)",
+        default=1000,
+        validators=[
+            NumberRange(min=0, max=1_000_000, message="Use a whole number from 0.")
+        ],
+    )
     submit = SubmitField("Save question")
 
 
@@ -43,7 +59,11 @@ def index() -> str:
 @role_required("admin")
 def edit() -> str:
     """Admins: the list of questions to edit, delete or add to."""
-    return render_template("help/edit.html", entries=services.faq_entries(db_session()), action_form=ActionForm())
+    return render_template(
+        "help/edit.html",
+        entries=services.faq_entries(db_session()),
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/faq/new", methods=["GET", "POST"], defaults={"entry_id": None})
@@ -60,13 +80,19 @@ def edit_entry(entry_id: int | None) -> Any:
     form = FaqEntryForm(obj=entry)
     if form.validate_on_submit():
         services.save_faq_entry(
-            dbs, entry_id, section=form.section.data or "", question=form.question.data or "",
-            answer=form.answer.data or "", position=form.position.data or 0,
+            dbs,
+            entry_id,
+            section=form.section.data or "",
+            question=form.question.data or "",
+            answer=form.answer.data or "",
+            position=form.position.data or 0,
         )
         dbs.commit()
         flash("The question is saved.", "success")
         return redirect(url_for("help.edit"))
-    return render_template("help/edit_entry.html", form=form, entry=entry), 400 if form.errors else 200
+    return render_template(
+        "help/edit_entry.html", form=form, entry=entry
+    ), 400 if form.errors else 200
 
 
 @bp.route("/faq/<int:entry_id>/delete", methods=["POST"])
@@ -87,7 +113,11 @@ def current_site() -> services.SiteInfo:
         try:
             g.site_info = services.site_info(db_session(), settings)
         except SQLAlchemyError:  # e.g. on an error page after a failed transaction
-            g.site_info = services.SiteInfo(services.DEFAULT_SITE_NAME, settings.support_email, settings.support_phone)
+            g.site_info = services.SiteInfo(
+                services.DEFAULT_SITE_NAME,
+                settings.support_email,
+                settings.support_phone,
+            )
     return g.site_info  # type: ignore[no-any-return]
 
 

@@ -55,7 +55,9 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
-            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+            self.messages.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), parsed)
+            )  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:
@@ -64,7 +66,9 @@ class Inbox:
 
     def last_to(self, address: str) -> Received:
         found = self.to(address)
-        assert found, f"no email to {address}; got {[m.recipients for m in self.messages]}"
+        assert found, (
+            f"no email to {address}; got {[m.recipients for m in self.messages]}"
+        )
         return found[-1]
 
 
@@ -87,36 +91,82 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def submit(client: Any, page_url: str, data: dict[str, Any], action: str | None = None, **kwargs: Any) -> Any:
+def submit(
+    client: Any,
+    page_url: str,
+    data: dict[str, Any],
+    action: str | None = None,
+    **kwargs: Any,
+) -> Any:
     """Open ``page_url``, take its form's CSRF token, and post ``data`` (to ``action`` or the page)."""
     page = client.get(page_url)
     assert page.status_code == 200, (page_url, page.status_code)
-    return client.post(action or page_url, data={"csrf_token": csrf_from(page.get_data(as_text=True)), **data}, **kwargs)
+    return client.post(
+        action or page_url,
+        data={"csrf_token": csrf_from(page.get_data(as_text=True)), **data},
+        **kwargs,
+    )
 
 
-def sign_up(client: Any, address: str, password: str = PASSWORD, name: str = "Pat Officer", **extra: Any) -> Any:
+def sign_up(
+    client: Any,
+    address: str,
+    password: str = PASSWORD,
+    name: str = "Pat Officer",
+    **extra: Any,
+) -> Any:
     """Fill in the sign-up form."""
-    return submit(client, "/signup", {"email": address, "password": password, "name": name, **extra})
+    return submit(
+        client,
+        "/signup",
+        {"email": address, "password": password, "name": name, **extra},
+    )
 
 
-def log_in(client: Any, address: str, password: str = PASSWORD, next_url: str | None = None) -> Any:
+def log_in(
+    client: Any, address: str, password: str = PASSWORD, next_url: str | None = None
+) -> Any:
     """Fill in the log-in form."""
     action = "/login" + (f"?next={next_url}" if next_url else "")
-    return submit(client, "/login", {"email": address, "password": password}, action=action)
+    return submit(
+        client, "/login", {"email": address, "password": password}, action=action
+    )
 
 
-def create_user(app: Any, address: str, *, role: str = "learner", confirmed: bool = True,
-                password: str = PASSWORD, partner_slug: str | None = None, opt_in: bool = False) -> str:
+def create_user(
+    app: Any,
+    address: str,
+    *,
+    role: str = "learner",
+    confirmed: bool = True,
+    password: str = PASSWORD,
+    partner_slug: str | None = None,
+    opt_in: bool = False,
+) -> str:
     """An account made through the service (as the CLI does); returns its uuid."""
     from portal.accounts import directory, services
     from portal.accounts.models import utcnow
 
-    with app.app_context(), transaction(make_sessionmaker(app.extensions["db_engine"])) as session:
-        user = services.sign_up(session, email=address, password=password, name="Sam " + address.split("@")[0],
-                                updates_opt_in=opt_in).user
+    with (
+        app.app_context(),
+        transaction(make_sessionmaker(app.extensions["db_engine"])) as session,
+    ):
+        user = services.sign_up(
+            session,
+            email=address,
+            password=password,
+            name="Sam " + address.split("@")[0],
+            updates_opt_in=opt_in,
+        ).user
         assert user is not None
         if partner_slug:
-            directory.save_partner(session, None, name=partner_slug.title(), slug=partner_slug, kind="grantee")
+            directory.save_partner(
+                session,
+                None,
+                name=partner_slug.title(),
+                slug=partner_slug,
+                kind="grantee",
+            )
         directory.set_role(session, user, role, partner_slug, acting=None)
         if confirmed:
             user.confirmed_at = utcnow()
@@ -147,7 +197,9 @@ class MailApp:
 
 
 @contextmanager
-def app_with_smtp(settings: Any, port: int, *, server: bool = True) -> Iterator[MailApp]:
+def app_with_smtp(
+    settings: Any, port: int, *, server: bool = True
+) -> Iterator[MailApp]:
     """A fresh app whose ROLLCALL_SMTP_URL is smtp://127.0.0.1:port (server running or not)."""
     from portal.app import create_app
 
@@ -166,5 +218,5 @@ def app_with_smtp(settings: Any, port: int, *, server: bool = True) -> Iterator[
 
 def last_file_email(app: Any) -> email.message.EmailMessage:
     """The newest message written to <instance>/mail/ (no SMTP configured), parsed."""
-    newest = sorted((app.config["ROLLCALL"].instance_path / "mail").glob("*.eml"))[-1]
+    newest = max((app.config["ROLLCALL"].instance_path / "mail").glob("*.eml"))
     return email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)  # type: ignore[return-value]
