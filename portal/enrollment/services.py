@@ -12,11 +12,17 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.errors import Conflict
 from lrs.client import SYSTEM_AUTHORITY
 from lrs.vocab import ACTIVITY_COURSE, VERB_REGISTERED
 
 if TYPE_CHECKING:
     from lrs.client import LRSClient
+
+
+class EnrollmentRefused(Conflict):
+    """The LRS would not record the enrollment."""
+
 
 #: Fixed forever: changing it would enroll everybody again under new registrations.
 ENROLLMENT_NAMESPACE = uuid.UUID("6f1c2a0e-4a51-5d3e-9c2b-2f1d0b7e8a41")
@@ -62,15 +68,25 @@ def enroll(lrs_client: LRSClient, agent: dict[str, Any], user_uuid: str, course_
     statement = registered_statement(agent, user_uuid, course_iri, title)
     existing = lrs_client.get_statement(statement["id"])
     if existing is None:
+        failure: Exception | None = None
         try:
             lrs_client.store_statement(statement, authority=SYSTEM_AUTHORITY)
-        except Exception:
-            # A concurrent click may have stored it first (same id): that is the enrollment we wanted.
-            if lrs_client.get_statement(statement["id"]) is None:
-                raise
+        # Any refusal is re-raised below unless a concurrent click stored it first (portal code
+        # sees the LRS only through lrs.client, so its error types are not ours to name).
+        except Exception as exc:  # noqa: BLE001
+            failure = exc
         existing = lrs_client.get_statement(statement["id"])
+        if existing is None and lrs_client.get_statement(statement["id"], voided=True) is not None:
+            # An admin voided this enrollment (a mistake being corrected): its id stays spent.
+            raise EnrollmentRefused(
+                "This enrollment was cancelled by an administrator and cannot be made again here."
+                " Please contact support."
+            ) from failure
+        if existing is None and failure is not None:
+            raise failure
     stored = str((existing or {}).get("stored", ""))
     return Enrollment(course_iri, statement["context"]["registration"], statement["id"], stored)
+
 
 def enrollments(lrs_client: LRSClient, agent: dict[str, Any]) -> list[Enrollment]:
     """The learner's enrollments, newest first, from the LRS's "registrations" projection."""

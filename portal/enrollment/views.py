@@ -47,7 +47,11 @@ def enroll(slug: str) -> ResponseReturnValue:
     if status != "published":
         flash("This course is not open for enrollment.", "error")
         return redirect(url_for("catalog.index"), 303)
-    services.enroll(_lrs(), agent, user_uuid, iri, title)
+    try:
+        services.enroll(_lrs(), agent, user_uuid, iri, title)
+    except services.EnrollmentRefused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("catalog.course", slug=slug), 303)
     flash(f"You are enrolled in {title}. It stays in My learning for as long as the course is available.", "success")
     return redirect(url_for("catalog.course", slug=slug), 303)
 

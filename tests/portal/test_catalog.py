@@ -182,3 +182,13 @@ def test_in_person_registration_url_must_be_a_web_address(app: Any, url: str) ->
                 session, None, {"title": "X", "provider": "Y", "registration_url": url, "status": "published"}
             )
         assert "registration_url" in caught.value.fields
+
+
+def test_home_page_invites_sign_up_and_shows_confirmed_learners_the_newest(app: Any) -> None:
+    seed(app)
+    anonymous = app.test_client().get("/").get_data(as_text=True)
+    assert 'href="/signup"' in anonymous and "Roll call videos" not in anonymous
+    learner = signed_in(app, "learner@example.org")
+    page = learner.get("/").get_data(as_text=True)
+    assert "Roll call videos: building trust" in page and "Trust Course on trust" in page
+    assert "Crisis intervention week" in page and "Unfinished trust guide" not in page

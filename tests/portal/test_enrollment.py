@@ -112,3 +112,26 @@ def test_unknown_course_is_404(app: Any) -> None:
     learner = signed_in(app, "learner@example.org")
     token = csrf_token(learner, "/catalog")
     assert learner.post("/courses/nothing-here/enroll", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_voided_enrollment_is_not_made_again_and_says_why(app: Any, lrs_client: Any) -> None:
+    add_course(app)
+    learner = signed_in(app, "learner@example.org")
+    enroll(learner)
+    [registered] = list(lrs_client.query_statements(verb=VERB_REGISTERED))
+    lrs_client.store_statement(
+        {
+            "actor": registered["actor"],
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en-US": "voided"}},
+            "object": {"objectType": "StatementRef", "id": registered["id"]},
+        }
+    )
+    assert "not enrolled in any course yet" in learner.get("/my-learning").get_data(as_text=True)
+
+    again = enroll(learner)
+    assert again.status_code == 303
+    page = learner.get(again.location).get_data(as_text=True)
+    assert "cancelled by an administrator" in page and "contact support" in page
+    # The query still finds the voiding statement (it refers to a registered one), and nothing else.
+    found = list(lrs_client.query_statements(verb=VERB_REGISTERED))
+    assert [s["verb"]["id"] for s in found] == ["http://adlnet.gov/expapi/verbs/voided"]
