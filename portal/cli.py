@@ -17,6 +17,13 @@ def _create_app() -> Flask:
     return create_app()
 
 
+def _outbox_hook() -> Any:
+    """gunicorn's post_worker_init hook that drains the email outbox (portal.commands)."""
+    from portal.commands import start_in_gunicorn_worker
+
+    return start_in_gunicorn_worker
+
+
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """Rollcall: an xAPI LRS, a SCORM/xAPI/cmi5 course player and a training portal."""
@@ -57,6 +64,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
                 "accesslog": os.environ.get("ROLLCALL_ACCESS_LOG", None),
                 "graceful_timeout": 10,
                 "timeout": 120,
+                # each worker retries the email outbox in a thread (as `rollcall worker` does)
+                "post_worker_init": _outbox_hook(),
             }
             for key, value in options.items():
                 if value is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -95,6 +96,20 @@ def run_forever(
         except Exception:
             log.exception("worker pass failed; trying again in %s s", interval)
         stop.wait(interval)
+
+
+def start_background_sender(app: Flask, interval: float = 10.0) -> threading.Thread:
+    """Run the worker's passes in a daemon thread of this process (``serve`` does this in each worker)."""
+    thread = threading.Thread(
+        target=run_forever, args=(app, interval), name="rollcall-outbox", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def start_in_gunicorn_worker(worker: Any) -> None:
+    """gunicorn's ``post_worker_init`` hook: drain the outbox from every worker (claims prevent doubles)."""
+    start_background_sender(worker.wsgi)
 
 
 @click.command("worker")

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from core.web import db_session
@@ -58,7 +59,7 @@ def home_url() -> str:
     """Where people land: the catalog once it exists, else the home page."""
     try:
         return url_for("catalog.index")
-    except Exception:  # noqa: BLE001 - the catalog blueprint may not be registered
+    except BuildError:  # the catalog blueprint may not be registered
         return url_for("home.index")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 from typing import Any
 
 import pytest
@@ -146,3 +147,29 @@ def test_smtp_urls(url: str, expected: tuple[Any, ...]) -> None:
 def test_a_bad_smtp_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="ROLLCALL_SMTP_URL"):
         mail.parse_smtp_url("http://mail.example.org")
+
+
+def test_serve_retries_the_outbox_by_itself(
+    settings: Settings, rollcall_server: Any, app: Any
+) -> None:
+    """`rollcall serve` drains the outbox in its workers: a message queued while SMTP was away goes out."""
+    with app.test_request_context(), transaction(app.extensions["db_write"]) as session:
+        mail.enqueue(
+            session,
+            "served@example.org",
+            "From serve",
+            "Delivered by a gunicorn worker",
+        )
+    server = rollcall_server.start()
+    try:
+        outbox = server.settings.instance_path / "mail"
+        for _ in range(300):  # bounded: up to 30 s for the first pass of a worker
+            if any(outbox.glob("*.eml")):
+                break
+            threading.Event().wait(0.1)
+        [written] = list(outbox.glob("*.eml"))
+        assert "Delivered by a gunicorn worker" in written.read_text()
+    finally:
+        server.stop()
+        if server.process and server.process.stderr:
+            server.process.stderr.close()
