@@ -93,4 +93,4 @@ class PackageForm(FlaskForm):
     """A package upload: a new course, or a new version of an existing one."""
 
     course_slug = StringField("Course web address name (slug)", validators=[Optional(), Length(max=64)])
-    package = FileField("Package (.zip)", validators=[FileRequired()])
+    package = FileField("Package (.zip)", validators=[FileRequired()], render_kw={"accept": ".zip,application/zip"})
