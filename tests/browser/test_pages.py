@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from core.db import make_sessionmaker, transaction
-from portal.catalog import services as catalog_services
 from tests.browser.conftest import (
     PageChecks,
     import_course,
     log_in,
     make_account,
     make_partner,
+    rollcall,
 )
 
 pytestmark = pytest.mark.browser
@@ -24,23 +23,20 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def catalog(app: Any, shared_fixtures: Path) -> dict[str, str]:
-    """A small catalog: two vendor courses, a document resource and an in-person listing."""
+    """The demo catalog (``rollcall demo``: a course with materials, documents, in-person) and a vendor course."""
+    demo = rollcall(app, ["demo"])
+    assert demo.exit_code == 0, demo.output
     import_course(app, shared_fixtures / "scorm12/RuntimeBasicCalls_SCORM12.zip", "golf-runtime")
-    import_course(app, shared_fixtures / "scorm2004/RuntimeBasicCalls_SCORM20043rdEdition.zip", "golf-2004")
-    with app.app_context(), transaction(make_sessionmaker(app.extensions["db_engine"])) as session:
-        catalog_services.save_resource(session, None, {
-            "slug": "roll-call-guide", "kind": "document", "title": "Roll call briefing guide: building trust",
-            "description": "A two-page guide for supervisors who lead a ten-minute roll call discussion.",
-            "topics": "Roll call, Community policing", "status": "published",
-        })
-        catalog_services.save_in_person(session, None, {
-            "slug": "crisis-intervention", "title": "Crisis intervention team training",
-            "description": "A 40-hour classroom course on responding to people in a mental health crisis.",
-            "provider": "Example Training Institute", "location": "Springfield, IL",
-            "schedule": "Five days, 8 am to 5 pm", "registration_url": "https://example.org/cit-training",
-            "topics": "Crisis intervention", "status": "published",
-        })
-    return {"course": "golf-runtime", "in_person": "crisis-intervention"}
+    return {"course": "community-policing-basics", "resource": "roll-call-briefing-guide",
+            "in_person": "crisis-intervention-team-training"}
+
+
+def visit_all(page: Any, checks: PageChecks, pages: tuple[tuple[str, str], ...]) -> None:
+    """Open each (name, path) and check it; each must answer 200."""
+    for name, path in pages:
+        response = page.goto(path)
+        assert response is not None and response.status == 200, (path, response and response.status)
+        checks.check(page, name)
 
 
 def test_pages_before_log_in(new_page: Any, page_checks: PageChecks) -> None:
@@ -74,19 +70,17 @@ def test_learner_pages(app: Any, catalog: dict[str, str], new_page: Any, page_ch
     page.get_by_role("button", name="Enroll").click()
     expect(page.get_by_text("You are enrolled.")).to_be_visible()
 
-    for name, path in (
+    visit_all(page, page_checks, (
         ("home", "/"),
         ("catalog", "/catalog"),
         ("catalog-search", "/catalog?q=golf&kind=course"),
         ("course", f"/courses/{catalog['course']}"),
+        ("resource", f"/resources/{catalog['resource']}"),
         ("in-person", f"/in-person/{catalog['in_person']}"),
         ("my-learning", "/my-learning"),
         ("help-learner", "/help"),
         ("account", "/account"),
-    ):
-        response = page.goto(path)
-        assert response is not None and response.status == 200, (path, response and response.status)
-        page_checks.check(page, name)
+    ))
     page_checks.assert_clean()
 
 
@@ -100,28 +94,22 @@ def test_partner_and_admin_pages(app: Any, catalog: dict[str, str], shared_fixtu
 
     partner = new_page()
     log_in(partner, "pat@acme.example")
-    for name, path in (
+    visit_all(partner, page_checks, (
         ("partner-courses", "/partner/"),
         ("partner-upload", "/partner/upload"),
         ("partner-report", "/partner/courses/acme-golf/versions/1"),
         ("partner-course", "/partner/courses/acme-golf"),
-    ):
-        response = partner.goto(path)
-        assert response is not None and response.status == 200, (path, response and response.status)
-        page_checks.check(partner, name)
+    ))
 
     admin = new_page()
     log_in(admin, "ada@rollcall.example")
-    for name, path in (
+    visit_all(admin, page_checks, (
         ("admin-users", "/admin/users/"),
         ("admin-partners", "/admin/partners/"),
         ("admin-catalog", "/admin/catalog/"),
         ("admin-faq", "/help/edit"),
         ("admin-settings", "/admin/settings/"),
-    ):
-        response = admin.goto(path)
-        assert response is not None and response.status == 200, (path, response and response.status)
-        page_checks.check(admin, name)
+    ))
     page_checks.assert_clean()
 
 
