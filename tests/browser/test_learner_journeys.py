@@ -136,3 +136,24 @@ def test_forgotten_password_to_new_password(app: Any, new_page: Any, inbox: Inbo
     other = new_page()
     other.goto(reset_link)
     expect(other.get_by_role("button", name="Set new password")).to_have_count(0)
+
+
+def test_log_in_with_the_keyboard_alone(app: Any, new_page: Any) -> None:
+    make_account(app, "kim@example.org", name="Kim Keyboard")
+    page = new_page()
+    page.goto("/login")
+
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).not_to_be_in_viewport()  # out of sight until a keyboard user reaches it
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Email address")).to_be_focused()
+    page.keyboard.type("kim@example.org")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Kim Keyboard")).to_be_visible()

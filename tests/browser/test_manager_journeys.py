@@ -115,3 +115,28 @@ def test_admin_edits_the_faq_and_the_help_page_shows_it(app: Any, new_page: Any)
     visitor.goto("/help")
     expect(visitor.get_by_text("Yes, on phones and tablets too.")).to_be_visible()
     expect(visitor.get_by_text("Your progress is saved as you go.")).to_be_visible()
+
+
+def test_a_refused_package_shows_its_report_in_the_upload_page(
+    app: Any, new_page: Any, shared_fixtures: Path
+) -> None:
+    make_partner(app, "acme", "Acme Training Institute")
+    make_account(app, "pat@acme.example", role="partner", partner="acme", name="Pat Partner")
+    page = new_page()
+    log_in(page, "pat@acme.example")
+    page.goto("/partner/upload")
+    page.get_by_label("Package (.zip)").set_input_files(shared_fixtures / "broken/moodle_invalid.zip")
+    page.get_by_role("button", name="Upload and check").click()
+
+    # The script shows the server's answer (422 with the report) in place of the form.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Validation report")
+    expect(page.get_by_text("Refused.")).to_be_visible()
+    errors = page.get_by_role("table")
+    expect(errors).to_be_visible()
+    expect(errors.get_by_role("row")).not_to_have_count(1)  # a header and at least one error
+    expect(page).to_have_title(re.compile("Validation report"))
+    expect(page.get_by_role("main")).to_be_focused()
+    page.get_by_role("link", name="Upload another package").click()
+    expect(page.get_by_role("heading", name="Upload a package")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Partner", exact=True).click()
+    expect(page.get_by_text("No courses yet.")).to_be_visible()  # nothing was stored
