@@ -27,9 +27,7 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.option("--email", required=True)
-@click.option(
-    "--password", required=True, help="at least 10 characters, not the email address"
-)
+@click.option("--password", required=True, help="at least 10 characters, not the email address")
 @click.option("--role", type=click.Choice(ROLES), default="learner", show_default=True)
 @click.option("--name", default="", help="defaults to the part of the email before @")
 @click.option(
@@ -39,9 +37,7 @@ def users_group() -> None:
     help="partner organization slug (role partner)",
 )
 @with_appcontext
-def create_user(
-    email: str, password: str, role: str, name: str, partner_slug: str | None
-) -> None:
+def create_user(email: str, password: str, role: str, name: str, partner_slug: str | None) -> None:
     """Create a confirmed account (for operators: the first admin, support accounts); prints it as JSON."""
     factory = current_app.extensions["db_write"]
     try:
@@ -53,9 +49,7 @@ def create_user(
                 name=name or email.split("@")[0],
             )
             if result.user is None:
-                raise click.ClickException(
-                    f"an account with {services.normalize_email(email)} already exists"
-                )
+                raise click.ClickException(f"an account with {services.normalize_email(email)} already exists")
             user = result.user
             user.confirmed_at = utcnow()
             directory.set_role(session, user, role, partner_slug, acting=None)
@@ -85,9 +79,7 @@ def run_pass(app: Flask) -> dict[str, int]:
     }
 
 
-def run_forever(
-    app: Flask, interval: float, stop: threading.Event | None = None
-) -> None:
+def run_forever(app: Flask, interval: float, stop: threading.Event | None = None) -> None:
     """Run passes every ``interval`` seconds until ``stop`` is set; errors are logged, not fatal."""
     stop = stop or threading.Event()
     while not stop.is_set():
@@ -100,9 +92,7 @@ def run_forever(
 
 def start_background_sender(app: Flask, interval: float = 10.0) -> threading.Thread:
     """Run the worker's passes in a daemon thread of this process (``serve`` does this in each worker)."""
-    thread = threading.Thread(
-        target=run_forever, args=(app, interval), name="rollcall-outbox", daemon=True
-    )
+    thread = threading.Thread(target=run_forever, args=(app, interval), name="rollcall-outbox", daemon=True)
     thread.start()
     return thread
 
@@ -113,12 +103,8 @@ def start_in_gunicorn_worker(worker: Any) -> None:
 
 
 @click.command("worker")
-@click.option(
-    "--once", is_flag=True, help="one pass, print what it did as JSON, and exit"
-)
-@click.option(
-    "--interval", default=5.0, show_default=True, help="seconds between passes"
-)
+@click.option("--once", is_flag=True, help="one pass, print what it did as JSON, and exit")
+@click.option("--interval", default=5.0, show_default=True, help="seconds between passes")
 @with_appcontext
 def worker(once: bool, interval: float) -> None:
     """Run background jobs: email outbox delivery with retries, clean-up."""

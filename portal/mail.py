@@ -51,19 +51,11 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=_utcnow, index=True
-    )
-    claimed_until: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow, index=True)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=_utcnow
-    )
-    sent_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 @dataclass(frozen=True)
@@ -89,13 +81,9 @@ def render(template: str, **context: object) -> tuple[str, str]:
     return first.removeprefix("Subject:").strip(), body.lstrip("\n")
 
 
-def enqueue(
-    session: Session, to_address: str, subject: str, body: str
-) -> OutboxMessage:
+def enqueue(session: Session, to_address: str, subject: str, body: str) -> OutboxMessage:
     """Put a message in the outbox (flushes; it goes out once the caller commits)."""
-    message = OutboxMessage(
-        to_address=to_address, subject=subject, body=body, next_attempt_at=_utcnow()
-    )
+    message = OutboxMessage(to_address=to_address, subject=subject, body=body, next_attempt_at=_utcnow())
     session.add(message)
     session.flush()
     return message
@@ -111,9 +99,7 @@ def build_message(settings: Settings, message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = make_msgid(domain="rollcall.local")
     email["Auto-Submitted"] = "auto-generated"
     # Plain 7bit keeps links whole in the .eml files people open by hand; other text goes quoted-printable.
-    plain = message.body.isascii() and all(
-        len(line) <= 998 for line in message.body.splitlines()
-    )
+    plain = message.body.isascii() and all(len(line) <= 998 for line in message.body.splitlines())
     email.set_content(message.body, cte="7bit" if plain else "quoted-printable")
     return email
 
@@ -133,9 +119,7 @@ def parse_smtp_url(url: str) -> SMTPTarget:
     """Read ``smtp://[user:pass@]host[:port]`` (STARTTLS when offered) or ``smtps://`` (implicit TLS)."""
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ConfigurationError(
-            f"ROLLCALL_SMTP_URL must look like smtp://host:port or smtps://host:port, not {url!r}"
-        )
+        raise ConfigurationError(f"ROLLCALL_SMTP_URL must look like smtp://host:port or smtps://host:port, not {url!r}")
     implicit = parts.scheme == "smtps"
     return SMTPTarget(
         host=parts.hostname,
@@ -150,9 +134,7 @@ def _send_smtp(target: SMTPTarget, email: EmailMessage) -> None:
     context = ssl.create_default_context()
     smtp: smtplib.SMTP
     if target.implicit_tls:
-        smtp = smtplib.SMTP_SSL(
-            target.host, target.port, timeout=SMTP_TIMEOUT, context=context
-        )
+        smtp = smtplib.SMTP_SSL(target.host, target.port, timeout=SMTP_TIMEOUT, context=context)
     else:
         smtp = smtplib.SMTP(target.host, target.port, timeout=SMTP_TIMEOUT)
     with smtp:
@@ -190,9 +172,7 @@ def send(settings: Settings, message: OutboxMessage) -> None:
         _write_file(settings.instance_path / "mail", message, email)
 
 
-def _claim(
-    factory: sessionmaker[Session], message_id: int, now: dt.datetime
-) -> OutboxMessage | None:
+def _claim(factory: sessionmaker[Session], message_id: int, now: dt.datetime) -> OutboxMessage | None:
     """Take a due message for CLAIM_SECONDS so that no other sender delivers it twice."""
     with factory() as session:
         result = session.execute(
@@ -255,9 +235,7 @@ def deliver(
             send(settings, message)
         except (OSError, smtplib.SMTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"
-            log.warning(
-                "email %s to %s not sent yet: %s", message.id, message.to_address, error
-            )
+            log.warning("email %s to %s not sent yet: %s", message.id, message.to_address, error)
         status = _settle(factory, message_id, error)
         sent += status == "sent"
         retrying += status == "pending"
@@ -290,21 +268,13 @@ def deliver_due(
 
 def pending_count(session: Session) -> int:
     """How many messages still wait to go out."""
-    return len(
-        list(
-            session.scalars(
-                select(OutboxMessage.id).where(OutboxMessage.status == "pending")
-            )
-        )
-    )
+    return len(list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending"))))
 
 
 # -- in a request ---------------------------------------------------------------
 
 
-def compose(
-    session: Session, template: str, to_address: str, **context: object
-) -> OutboxMessage:
+def compose(session: Session, template: str, to_address: str, **context: object) -> OutboxMessage:
     """Render ``emails/<template>.txt`` (with the site's support contact) and put it in the outbox."""
     from flask import current_app
 

@@ -27,16 +27,12 @@ class RateLimitEvent(Base):
     """One counted attempt in a bucket (e.g. a failed log-in for one account)."""
 
     __tablename__ = "rate_limit_events"
-    __table_args__ = (
-        Index("ix_rate_limit_events_bucket_key_at", "bucket", "key", "at"),
-    )
+    __table_args__ = (Index("ix_rate_limit_events_bucket_key_at", "bucket", "key", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(64))
-    at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=_utcnow, index=True
-    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow, index=True)
 
 
 @dataclass(frozen=True)
@@ -72,9 +68,7 @@ def hashed_key(secret: str, rule: Rule, key: str) -> str:
     return digest.hexdigest()[:64]
 
 
-def count_recent(
-    session: Session, secret: str, rule: Rule, key: str, now: dt.datetime | None = None
-) -> int:
+def count_recent(session: Session, secret: str, rule: Rule, key: str, now: dt.datetime | None = None) -> int:
     """How many attempts ``key`` made in the rule's window."""
     now = now or _utcnow()
     since = now - dt.timedelta(seconds=rule.window)
@@ -86,9 +80,7 @@ def count_recent(
     return int(session.scalar(query) or 0)
 
 
-def check(
-    session: Session, secret: str, rule: Rule, key: str, now: dt.datetime | None = None
-) -> None:
+def check(session: Session, secret: str, rule: Rule, key: str, now: dt.datetime | None = None) -> None:
     """Raise RateLimited when ``key`` used up its attempts in the window."""
     now = now or _utcnow()
     if count_recent(session, secret, rule, key, now) < rule.limit:
@@ -109,26 +101,16 @@ def check(
             1,
             int((oldest + dt.timedelta(seconds=rule.window) - now).total_seconds()) + 1,
         )
-    raise RateLimited(
-        "Too many attempts. Please wait a few minutes and try again.", retry
-    )
+    raise RateLimited("Too many attempts. Please wait a few minutes and try again.", retry)
 
 
-def record(
-    session: Session, secret: str, rule: Rule, key: str, now: dt.datetime | None = None
-) -> None:
+def record(session: Session, secret: str, rule: Rule, key: str, now: dt.datetime | None = None) -> None:
     """Count one attempt for ``key`` (flushes; the caller commits, whatever the outcome)."""
-    session.add(
-        RateLimitEvent(
-            bucket=rule.bucket, key=hashed_key(secret, rule, key), at=now or _utcnow()
-        )
-    )
+    session.add(RateLimitEvent(bucket=rule.bucket, key=hashed_key(secret, rule, key), at=now or _utcnow()))
     session.flush()
 
 
-def hit(
-    session: Session, secret: str, rule: Rule, key: str, now: dt.datetime | None = None
-) -> None:
+def hit(session: Session, secret: str, rule: Rule, key: str, now: dt.datetime | None = None) -> None:
     """Check the limit, then count this attempt."""
     check(session, secret, rule, key, now)
     record(session, secret, rule, key, now)
@@ -136,7 +118,5 @@ def hit(
 
 def clean_up(session: Session, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
     """Delete attempts older than any window; returns how many went."""
-    result = session.execute(
-        delete(RateLimitEvent).where(RateLimitEvent.at < _utcnow() - older_than)
-    )
+    result = session.execute(delete(RateLimitEvent).where(RateLimitEvent.at < _utcnow() - older_than))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

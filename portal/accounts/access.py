@@ -59,11 +59,7 @@ def load_user(user_id: str) -> Any:
     if not uuid or not token:
         return None
     user = user_by_uuid(db_session(), uuid)
-    if (
-        user is None
-        or user.closed_at is not None
-        or not hmac.compare_digest(user.session_token, token)
-    ):
+    if user is None or user.closed_at is not None or not hmac.compare_digest(user.session_token, token):
         return None
     return user
 

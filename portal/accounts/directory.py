@@ -24,9 +24,7 @@ def search_users(session: Session, query: str = "", limit: int = 50) -> list[Use
     statement = select(User).where(User.closed_at.is_(None))
     words = query.strip()
     if words:
-        escaped = (
-            words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        )
+        escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         statement = statement.where(
             or_(
@@ -34,11 +32,7 @@ def search_users(session: Session, query: str = "", limit: int = 50) -> list[Use
                 User.name.ilike(pattern, escape="\\"),
             )
         )
-    return list(
-        session.scalars(
-            statement.order_by(User.created_at.desc(), User.id.desc()).limit(limit)
-        )
-    )
+    return list(session.scalars(statement.order_by(User.created_at.desc(), User.id.desc()).limit(limit)))
 
 
 def set_role(
@@ -56,22 +50,13 @@ def set_role(
     if role not in ROLES:
         raise AccountError("Choose a role from the list.", "role")
     if acting is not None and user.id == acting.id and role != "admin":
-        raise AccountError(
-            "You cannot take away your own admin role: ask another admin.", "role"
-        )
+        raise AccountError("You cannot take away your own admin role: ask another admin.", "role")
     if role == "partner":
         if (
             not partner_slug
-            or session.scalar(
-                select(PartnerOrganization).where(
-                    PartnerOrganization.slug == partner_slug
-                )
-            )
-            is None
+            or session.scalar(select(PartnerOrganization).where(PartnerOrganization.slug == partner_slug)) is None
         ):
-            raise AccountError(
-                "A partner user needs a partner organization.", "partner_slug"
-            )
+            raise AccountError("A partner user needs a partner organization.", "partner_slug")
         user.partner_slug = partner_slug
     else:
         user.partner_slug = None
@@ -88,16 +73,12 @@ def confirm_by_hand(session: Session, user: User) -> None:
 
 def partners(session: Session) -> list[PartnerOrganization]:
     """Every partner organization, by name."""
-    return list(
-        session.scalars(select(PartnerOrganization).order_by(PartnerOrganization.name))
-    )
+    return list(session.scalars(select(PartnerOrganization).order_by(PartnerOrganization.name)))
 
 
 def partner_by_slug(session: Session, slug: str) -> PartnerOrganization | None:
     """The partner organization with this slug, if any."""
-    return session.scalar(
-        select(PartnerOrganization).where(PartnerOrganization.slug == slug)
-    )
+    return session.scalar(select(PartnerOrganization).where(PartnerOrganization.slug == slug))
 
 
 def save_partner(
@@ -121,9 +102,7 @@ def save_partner(
         raise AccountError("Choose a kind from the list.", "kind")
     other = partner_by_slug(session, slug)
     if other is not None and other is not partner:
-        raise AccountError(
-            f"Another organization already uses the slug {slug!r}.", "slug"
-        )
+        raise AccountError(f"Another organization already uses the slug {slug!r}.", "slug")
     partner = partner or PartnerOrganization()
     partner.name, partner.slug, partner.kind = name, slug, kind
     session.add(partner)
@@ -134,9 +113,5 @@ def save_partner(
 def partner_members(session: Session, slug: str) -> list[User]:
     """The open accounts of a partner organization."""
     return list(
-        session.scalars(
-            select(User)
-            .where(User.partner_slug == slug, User.closed_at.is_(None))
-            .order_by(User.email)
-        )
+        session.scalars(select(User).where(User.partner_slug == slug, User.closed_at.is_(None)).order_by(User.email))
     )

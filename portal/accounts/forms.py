@@ -43,37 +43,32 @@ _EMAIL = [
 ]
 
 
-class SignUpForm(FlaskForm):
+class _ProfileFields(FlaskForm):
+    """Name, organization and the updates opt-in: asked at sign-up, changed on the account page."""
+
+    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=200)])
+    organization = StringField("Organization or agency", validators=[Optional(), Length(max=200)])
+    organization_kind = SelectField(
+        "Kind of organization",
+        choices=select_choices([("", "Choose one (optional)"), *ORGANIZATION_KINDS.items()]),
+        validators=[Optional()],
+    )
+    updates_opt_in = BooleanField("Send me updates on your latest resources")
+
+
+class SignUpForm(_ProfileFields):
     """Create an account (for yourself only: nobody registers someone else)."""
 
     email = EmailField("Email address", validators=_EMAIL)
     password = PasswordField("Password", validators=_PASSWORD)
-    name = StringField(
-        "Full name", validators=[DataRequired("Enter your name."), Length(max=200)]
-    )
-    organization = StringField(
-        "Organization or agency", validators=[Optional(), Length(max=200)]
-    )
-    organization_kind = SelectField(
-        "Kind of organization",
-        choices=select_choices(
-            [("", "Choose one (optional)"), *ORGANIZATION_KINDS.items()]
-        ),
-        validators=[Optional()],
-    )
-    updates_opt_in = BooleanField("Send me updates on your latest resources")
     submit = SubmitField("Create account")
 
 
 class LoginForm(FlaskForm):
     """Log in with email and password."""
 
-    email = EmailField(
-        "Email address", validators=[DataRequired("Enter your email address.")]
-    )
-    password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password.")]
-    )
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
     submit = SubmitField("Log in")
 
 
@@ -94,9 +89,7 @@ class ResetPasswordForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     """Change the password while logged in."""
 
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
-    )
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
     new_password = PasswordField("New password", validators=_PASSWORD)
     submit = SubmitField("Change password")
 
@@ -105,38 +98,20 @@ class ChangeEmailForm(FlaskForm):
     """Move the account to another address (confirmed by a link sent there)."""
 
     email = EmailField("New email address", validators=_EMAIL)
-    password = PasswordField(
-        "Your password", validators=[DataRequired("Enter your password.")]
-    )
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
     submit = SubmitField("Change email address")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(_ProfileFields):
     """Name, organization and the updates opt-in."""
 
-    name = StringField(
-        "Full name", validators=[DataRequired("Enter your name."), Length(max=200)]
-    )
-    organization = StringField(
-        "Organization or agency", validators=[Optional(), Length(max=200)]
-    )
-    organization_kind = SelectField(
-        "Kind of organization",
-        choices=select_choices(
-            [("", "Choose one (optional)"), *ORGANIZATION_KINDS.items()]
-        ),
-        validators=[Optional()],
-    )
-    updates_opt_in = BooleanField("Send me updates on your latest resources")
     submit = SubmitField("Save profile")
 
 
 class CloseAccountForm(FlaskForm):
     """Close the account for good (asks for the password)."""
 
-    password = PasswordField(
-        "Your password", validators=[DataRequired("Enter your password.")]
-    )
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
     confirm = BooleanField(
         "I understand that my account and personal data will be deleted",
         validators=[DataRequired("Tick the box to confirm.")],

@@ -56,9 +56,7 @@ class PartnerOrganization(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32), default="other")
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
 
     @property
     def kind_label(self) -> str:
@@ -76,9 +74,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uuid: Mapped[str] = mapped_column(
-        String(36), unique=True, default=lambda: str(uuidlib.uuid4())
-    )
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuidlib.uuid4()))
     email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     organization: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -86,27 +82,17 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="learner", index=True)
     partner_slug: Mapped[str | None] = mapped_column(
         String(64),
-        ForeignKey(
-            "partner_organizations.slug", onupdate="CASCADE", ondelete="SET NULL"
-        ),
+        ForeignKey("partner_organizations.slug", onupdate="CASCADE", ondelete="SET NULL"),
         nullable=True,
         index=True,
     )
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
-    confirmed_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updates_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
-    )
-    last_login_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
-    closed_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     # flask-login's protocol, written out (no UserMixin) so that get_id carries the session token.
     @property

@@ -89,16 +89,12 @@ def change_email() -> Any:
         return _page(forms, 400)
     dbs = db_session()
     try:
-        new_email, taken = services.request_email_change(
-            dbs, user, form.email.data or "", form.password.data or ""
-        )
+        new_email, taken = services.request_email_change(dbs, user, form.email.data or "", form.password.data or "")
     except services.AccountError as exc:
         field_error(form, exc)
         return _page(forms, 400)
     if taken is None:
-        token = services.email_change_token(
-            str(current_app.config["SECRET_KEY"]), user, new_email
-        )
+        token = services.email_change_token(str(current_app.config["SECRET_KEY"]), user, new_email)
         queued = [
             mail.compose(
                 dbs,
@@ -153,9 +149,7 @@ def change_password() -> Any:
         return _page(forms, 400)
     dbs = db_session()
     try:
-        services.change_password(
-            dbs, user, form.current_password.data or "", form.new_password.data or ""
-        )
+        services.change_password(dbs, user, form.current_password.data or "", form.new_password.data or "")
     except services.AccountError as exc:
         field_error(form, exc)
         return _page(forms, 400)
@@ -172,14 +166,8 @@ def export() -> Response:
     """Download everything Rollcall holds about you, as JSON."""
     user = _me()
     agent = agent_for(user)
-    statements = list(
-        current_app.extensions["lrs_client"].query_statements(
-            agent=agent, ascending=True
-        )
-    )
-    body = json.dumps(
-        services.export_data(user, agent, statements), indent=2, ensure_ascii=False
-    )
+    statements = list(current_app.extensions["lrs_client"].query_statements(agent=agent, ascending=True))
+    body = json.dumps(services.export_data(user, agent, statements), indent=2, ensure_ascii=False)
     return Response(
         body,
         mimetype="application/json",
@@ -197,9 +185,7 @@ def close() -> Any:
     user = _me()
     form = CloseAccountForm()
     if form.validate_on_submit():
-        if not user.password_hash or not services.verify_password(
-            user.password_hash, form.password.data or ""
-        ):
+        if not user.password_hash or not services.verify_password(user.password_hash, form.password.data or ""):
             form.password.errors = ["Your password is not right."]
         else:
             dbs = db_session()
@@ -209,6 +195,4 @@ def close() -> Any:
             session.clear()
             flash("Your account is closed and your personal data deleted.", "success")
             return redirect(url_for("home.index"))
-    return render_template(
-        "accounts/close.html", form=form
-    ), 400 if form.errors else 200
+    return render_template("accounts/close.html", form=form), 400 if form.errors else 200

@@ -67,11 +67,7 @@ def hash_password(password: str) -> str:
 
 def user_by_email(session: Session, email: str) -> User | None:
     """The open account with this address, if any."""
-    return session.scalar(
-        select(User).where(
-            User.email == normalize_email(email), User.closed_at.is_(None)
-        )
-    )
+    return session.scalar(select(User).where(User.email == normalize_email(email), User.closed_at.is_(None)))
 
 
 def user_by_uuid(session: Session, uuid: str) -> User | None:
@@ -104,12 +100,8 @@ def sign_up(
     if not name:
         raise AccountError("Enter your name.", "name")
     if organization_kind and organization_kind not in ORGANIZATION_KINDS:
-        raise AccountError(
-            "Choose a kind of organization from the list.", "organization_kind"
-        )
-    password_hash = hash_password(
-        password
-    )  # before the lookup: both paths pay for the hash
+        raise AccountError("Choose a kind of organization from the list.", "organization_kind")
+    password_hash = hash_password(password)  # before the lookup: both paths pay for the hash
     existing = user_by_email(session, email)
     if existing is not None:
         return SignUp(user=None, existing=existing)
@@ -137,9 +129,7 @@ def confirm_email(session: Session, secret: str, token: str) -> User:
     payload = tokens.load(secret, "confirm", token, tokens.CONFIRM_MAX_AGE)
     user = user_by_uuid(session, str(payload.get("u")))
     if user is None or user.closed_at is not None or user.email != payload.get("e"):
-        raise tokens.InvalidToken(
-            "This confirmation link is not valid any more. Log in to ask for a new one."
-        )
+        raise tokens.InvalidToken("This confirmation link is not valid any more. Log in to ask for a new one.")
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()
         session.flush()
@@ -152,9 +142,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     Rehashes the password when argon2's parameters changed since it was hashed.
     """
     user = user_by_email(session, email)
-    stored = (
-        user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
-    )
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
         hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -170,20 +158,14 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def reset_token(secret: str, user: User) -> str:
     """A reset link token bound to the current password hash: it works once."""
-    return tokens.dump(
-        secret, "reset", {"u": user.uuid, "p": tokens.fingerprint(user.password_hash)}
-    )
+    return tokens.dump(secret, "reset", {"u": user.uuid, "p": tokens.fingerprint(user.password_hash)})
 
 
 def user_for_reset(session: Session, secret: str, token: str) -> User:
     """The user a reset link is for, if the link is still good."""
     payload = tokens.load(secret, "reset", token, tokens.RESET_MAX_AGE)
     user = user_by_uuid(session, str(payload.get("u")))
-    if (
-        user is None
-        or user.closed_at is not None
-        or payload.get("p") != tokens.fingerprint(user.password_hash)
-    ):
+    if user is None or user.closed_at is not None or payload.get("p") != tokens.fingerprint(user.password_hash):
         raise tokens.InvalidToken(
             "This reset link has already been used or is no longer valid. Please ask for a new one."
         )
@@ -228,14 +210,10 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def email_change_token(secret: str, user: User, new_email: str) -> str:
     """A link token that moves the account to ``new_email`` once that address confirms it."""
-    return tokens.dump(
-        secret, "email-change", {"u": user.uuid, "e": new_email, "o": user.email}
-    )
+    return tokens.dump(secret, "email-change", {"u": user.uuid, "e": new_email, "o": user.email})
 
 
-def request_email_change(
-    session: Session, user: User, new_email: str, password: str
-) -> tuple[str, User | None]:
+def request_email_change(session: Session, user: User, new_email: str, password: str) -> tuple[str, User | None]:
     """Check the password and new address; returns it and the account already using it, if any."""
     if not user.password_hash or not verify_password(user.password_hash, password):
         raise AccountError("Your password is not right.", "password")
@@ -253,9 +231,7 @@ def apply_email_change(session: Session, secret: str, token: str) -> User:
     if user is None or user.closed_at is not None or user.email != payload.get("o"):
         raise tokens.InvalidToken("This link is not valid any more.")
     if user_by_email(session, new_email) is not None:
-        raise tokens.InvalidToken(
-            "This address cannot be used. Please choose another one."
-        )
+        raise tokens.InvalidToken("This address cannot be used. Please choose another one.")
     user.email = new_email
     user.confirmed_at = utcnow()
     user.session_token = new_session_token()
@@ -277,9 +253,7 @@ def unsubscribe(session: Session, secret: str, token: str) -> None:
         session.flush()
 
 
-def export_data(
-    user: User, agent: dict[str, Any], statements: list[dict[str, Any]]
-) -> dict[str, Any]:
+def export_data(user: User, agent: dict[str, Any], statements: list[dict[str, Any]]) -> dict[str, Any]:
     """Everything Rollcall holds about the user: the account and their xAPI statements."""
     return {
         "account": {
@@ -291,9 +265,7 @@ def export_data(
             "partner": user.partner_slug,
             "updates_opt_in": user.updates_opt_in,
             "created_at": user.created_at.isoformat() if user.created_at else None,
-            "confirmed_at": user.confirmed_at.isoformat()
-            if user.confirmed_at
-            else None,
+            "confirmed_at": user.confirmed_at.isoformat() if user.confirmed_at else None,
         },
         "xapi_agent": agent,
         "statements": statements,

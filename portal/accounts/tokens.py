@@ -44,9 +44,7 @@ def dump(secret: str, purpose: str, payload: dict[str, Any]) -> str:
 def load(secret: str, purpose: str, token: str, max_age: int) -> dict[str, Any]:
     """The payload of a token for ``purpose`` no older than ``max_age`` seconds, or InvalidToken."""
     try:
-        payload = URLSafeTimedSerializer(secret, salt=f"rollcall-{purpose}").loads(
-            token, max_age=max_age
-        )
+        payload = URLSafeTimedSerializer(secret, salt=f"rollcall-{purpose}").loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise InvalidToken("This link has expired. Please ask for a new one.") from exc
     except BadSignature as exc:

@@ -45,12 +45,7 @@ def _ip() -> str:
 
 def safe_next(target: str | None) -> str | None:
     """A local path to return to after log-in, or None (no open redirects)."""
-    if (
-        not target
-        or not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-    ):
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
 
@@ -143,17 +138,13 @@ def signup() -> Any:
             mail.send_soon(queued)
             session["check_email"] = services.normalize_email(form.email.data or "")
             return redirect(url_for("accounts.check_email"))
-    return render_template(
-        "accounts/signup.html", form=form
-    ), 400 if form.errors else 200
+    return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/signup/check-email")
 def check_email() -> str:
     """After sign-up: look for the confirmation email."""
-    return render_template(
-        "accounts/check_email.html", email=session.get("check_email")
-    )
+    return render_template("accounts/check_email.html", email=session.get("check_email"))
 
 
 @bp.route("/confirm/<token>")
@@ -179,9 +170,7 @@ def login() -> Any:
         ratelimit.check(dbs, _secret(), ratelimit.LOGIN_FAILURES_PER_ACCOUNT, email)
         user = services.authenticate(dbs, email, form.password.data or "")
         if user is None:
-            ratelimit.record(
-                dbs, _secret(), ratelimit.LOGIN_FAILURES_PER_ACCOUNT, email
-            )
+            ratelimit.record(dbs, _secret(), ratelimit.LOGIN_FAILURES_PER_ACCOUNT, email)
             dbs.commit()
             form.password.errors = ["The email address or password is not right."]
             return render_template("accounts/login.html", form=form), 400
@@ -192,9 +181,7 @@ def login() -> Any:
         if not user.is_confirmed:
             return redirect(url_for("accounts.unconfirmed"))
         return redirect(target or home_url())
-    return render_template(
-        "accounts/login.html", form=form
-    ), 400 if form.errors else 200
+    return render_template("accounts/login.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -222,15 +209,11 @@ def resend_confirmation() -> Response:
     dbs = db_session()
     if not current_user.is_confirmed:
         ratelimit.hit(dbs, _secret(), ratelimit.EMAIL_PER_IP, _ip())
-        ratelimit.hit(
-            dbs, _secret(), ratelimit.EMAIL_PER_ADDRESS, current_user.email or ""
-        )
+        ratelimit.hit(dbs, _secret(), ratelimit.EMAIL_PER_ADDRESS, current_user.email or "")
         queued = send_confirmation(dbs.get(User, current_user.id))  # type: ignore[arg-type]
         dbs.commit()
         mail.send_soon(queued)
-        flash(
-            f"We sent the confirmation email again to {current_user.email}.", "success"
-        )
+        flash(f"We sent the confirmation email again to {current_user.email}.", "success")
     return redirect(url_for("accounts.unconfirmed"))
 
 
@@ -248,26 +231,18 @@ def forgot() -> Any:
             queued = send_reset(user)
         else:
             # Mail the address either way: the answer and its timing reveal nothing.
-            queued = [
-                mail.compose(
-                    dbs, "no_account", email, signup=mail.link("accounts.signup")
-                )
-            ]
+            queued = [mail.compose(dbs, "no_account", email, signup=mail.link("accounts.signup"))]
         dbs.commit()
         mail.send_soon(queued)
         session["check_email"] = email
         return redirect(url_for("accounts.forgot_sent"))
-    return render_template(
-        "accounts/forgot.html", form=form
-    ), 400 if form.errors else 200
+    return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/password/forgot/sent")
 def forgot_sent() -> str:
     """After asking for a reset: look for the email."""
-    return render_template(
-        "accounts/forgot_sent.html", email=session.get("check_email")
-    )
+    return render_template("accounts/forgot_sent.html", email=session.get("check_email"))
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -290,9 +265,7 @@ def reset(token: str) -> Any:
             session.clear()
             flash("Your password is changed. Log in with your new password.", "success")
             return redirect(url_for("accounts.login"))
-    return render_template(
-        "accounts/reset.html", form=form
-    ), 400 if form.errors else 200
+    return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

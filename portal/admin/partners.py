@@ -41,9 +41,7 @@ class PartnerForm(FlaskForm):
 @admins
 def index() -> str:
     """Every partner organization."""
-    return render_template(
-        "admin/partners.html", partners=directory.partners(db_session())
-    )
+    return render_template("admin/partners.html", partners=directory.partners(db_session()))
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"slug": None})

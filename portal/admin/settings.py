@@ -55,6 +55,4 @@ def index() -> Any:
             dbs.commit()
             flash("The site settings are saved.", "success")
             return redirect(url_for("admin_settings.index"))
-    return render_template(
-        "admin/settings.html", form=form
-    ), 400 if form.errors else 200
+    return render_template("admin/settings.html", form=form), 400 if form.errors else 200

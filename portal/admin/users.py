@@ -51,9 +51,7 @@ def _role_form(user: User) -> RoleForm:
 def index() -> str:
     """Users, searched by email or name."""
     query = request.args.get("q", "")[:200]
-    return render_template(
-        "admin/users.html", users=directory.search_users(db_session(), query), q=query
-    )
+    return render_template("admin/users.html", users=directory.search_users(db_session(), query), q=query)
 
 
 @bp.route("/<int:user_id>")
@@ -61,9 +59,7 @@ def index() -> str:
 def detail(user_id: int) -> str:
     """One user: details, role, and support actions."""
     user = _user(user_id)
-    return render_template(
-        "admin/user.html", user=user, form=_role_form(user), action_form=ActionForm()
-    )
+    return render_template("admin/user.html", user=user, form=_role_form(user), action_form=ActionForm())
 
 
 @bp.route("/<int:user_id>/role", methods=["POST"])
@@ -89,9 +85,7 @@ def set_role(user_id: int) -> Any:
             db_session().commit()
             flash(f"{user.email} is now: {user.role_label}.", "success")
             return redirect(url_for("admin_users.detail", user_id=user.id))
-    return render_template(
-        "admin/user.html", user=user, form=form, action_form=ActionForm()
-    ), 400
+    return render_template("admin/user.html", user=user, form=form, action_form=ActionForm()), 400
 
 
 @bp.route("/<int:user_id>/confirm", methods=["POST"])

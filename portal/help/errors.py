@@ -30,23 +30,16 @@ def _wants_json() -> bool:
     if request.path.startswith("/xapi/") or request.path == "/xapi":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return (
-        best == "application/json"
-        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
-    )
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def error_page(
-    status: int, message: str | None = None, headers: dict[str, str] | None = None
-) -> Response:
+def error_page(status: int, message: str | None = None, headers: dict[str, str] | None = None) -> Response:
     """Render the error page (or JSON) for ``status``."""
     title = TITLES.get(status, "Something went wrong")
     if _wants_json():
         response = jsonify(error=title, message=message or title)
     else:
-        response = make_response(
-            render_template("errors.html", status=status, title=title, message=message)
-        )
+        response = make_response(render_template("errors.html", status=status, title=title, message=message))
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -85,9 +78,7 @@ def handle_unexpected(exc: BaseException) -> Any:
     """Anything else: log it, roll back, and show a generic page (never the exception text)."""
     original = getattr(exc, "original_exception", None) or exc
     if not isinstance(original, InternalServerError):
-        log.exception(
-            "unexpected error on %s %s", request.method, request.path, exc_info=original
-        )
+        log.exception("unexpected error on %s %s", request.method, request.path, exc_info=original)
     close_session()  # discard the failed transaction before the page reads site settings
     return error_page(
         500,

@@ -57,9 +57,7 @@ def save_site_info(session: Session, info: SiteInfo) -> None:
 
 def faq_entries(session: Session) -> list[FaqEntry]:
     """The FAQ in page order."""
-    return list(
-        session.scalars(select(FaqEntry).order_by(FaqEntry.position, FaqEntry.id))
-    )
+    return list(session.scalars(select(FaqEntry).order_by(FaqEntry.position, FaqEntry.id)))
 
 
 def faq_sections(entries: list[FaqEntry]) -> list[tuple[str, list[FaqEntry]]]:

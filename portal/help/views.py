@@ -34,16 +34,12 @@ class FaqEntryForm(FlaskForm):
     """One question and answer."""
 
     section = StringField("Section", validators=[Length(max=200)])
-    question = StringField(
-        "Question", validators=[DataRequired("Enter the question."), Length(max=500)]
-    )
+    question = StringField("Question", validators=[DataRequired("Enter the question."), Length(max=500)])
     answer = TextAreaField("Answer", validators=[DataRequired("Enter the answer.")])
     position = IntegerField(
         "Position (smaller comes first)",
         default=1000,
-        validators=[
-            NumberRange(min=0, max=1_000_000, message="Use a whole number from 0.")
-        ],
+        validators=[NumberRange(min=0, max=1_000_000, message="Use a whole number from 0.")],
     )
     submit = SubmitField("Save question")
 
@@ -90,9 +86,7 @@ def edit_entry(entry_id: int | None) -> Any:
         dbs.commit()
         flash("The question is saved.", "success")
         return redirect(url_for("help.edit"))
-    return render_template(
-        "help/edit_entry.html", form=form, entry=entry
-    ), 400 if form.errors else 200
+    return render_template("help/edit_entry.html", form=form, entry=entry), 400 if form.errors else 200
 
 
 @bp.route("/faq/<int:entry_id>/delete", methods=["POST"])

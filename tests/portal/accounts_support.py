@@ -55,9 +55,7 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
-            self.messages.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), parsed)
-            )  # type: ignore[arg-type]
+            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:
@@ -66,9 +64,7 @@ class Inbox:
 
     def last_to(self, address: str) -> Received:
         found = self.to(address)
-        assert found, (
-            f"no email to {address}; got {[m.recipients for m in self.messages]}"
-        )
+        assert found, f"no email to {address}; got {[m.recipients for m in self.messages]}"
         return found[-1]
 
 
@@ -123,14 +119,10 @@ def sign_up(
     )
 
 
-def log_in(
-    client: Any, address: str, password: str = PASSWORD, next_url: str | None = None
-) -> Any:
+def log_in(client: Any, address: str, password: str = PASSWORD, next_url: str | None = None) -> Any:
     """Fill in the log-in form."""
     action = "/login" + (f"?next={next_url}" if next_url else "")
-    return submit(
-        client, "/login", {"email": address, "password": password}, action=action
-    )
+    return submit(client, "/login", {"email": address, "password": password}, action=action)
 
 
 def create_user(
@@ -197,9 +189,7 @@ class MailApp:
 
 
 @contextmanager
-def app_with_smtp(
-    settings: Any, port: int, *, server: bool = True
-) -> Iterator[MailApp]:
+def app_with_smtp(settings: Any, port: int, *, server: bool = True) -> Iterator[MailApp]:
     """A fresh app whose ROLLCALL_SMTP_URL is smtp://127.0.0.1:port (server running or not)."""
     from portal.app import create_app
 

@@ -29,17 +29,10 @@ def test_search_users_by_email_or_name(app: Any) -> None:
     create_user(app, "jordan@springfield.example.org")
     create_user(app, "casey@shelbyville.example.org")
     html = client.get("/admin/users/?q=SPRINGFIELD").get_data(as_text=True)
-    assert (
-        "jordan@springfield.example.org" in html
-        and "casey@shelbyville.example.org" not in html
-    )
-    html = client.get("/admin/users/?q=Sam casey").get_data(
-        as_text=True
-    )  # create_user names people "Sam <local part>"
+    assert "jordan@springfield.example.org" in html and "casey@shelbyville.example.org" not in html
+    html = client.get("/admin/users/?q=Sam casey").get_data(as_text=True)  # create_user names people "Sam <local part>"
     assert "casey@shelbyville.example.org" in html and "jordan@" not in html
-    html = client.get("/admin/users/?q=%25").get_data(
-        as_text=True
-    )  # a literal %, not a wildcard
+    html = client.get("/admin/users/?q=%25").get_data(as_text=True)  # a literal %, not a wildcard
     assert "No users found." in html
 
 
@@ -56,21 +49,9 @@ def test_confirm_by_hand_and_send_a_reset(app: Any) -> None:
     assert submit(client, page, {}, action=f"{page}/reset").status_code == 302
     email = last_file_email(app)
     assert email["To"] == "stuck@example.org"
-    path = re.search(
-        r"http://localhost(/password/reset/\S+)", str(email.get_content())
-    ).group(1)  # type: ignore[union-attr]
-    assert (
-        submit(
-            app.test_client(), path, {"password": "chosen after support"}
-        ).status_code
-        == 302
-    )
-    assert (
-        log_in(
-            app.test_client(), "stuck@example.org", "chosen after support"
-        ).status_code
-        == 302
-    )
+    path = re.search(r"http://localhost(/password/reset/\S+)", str(email.get_content())).group(1)  # type: ignore[union-attr]
+    assert submit(app.test_client(), path, {"password": "chosen after support"}).status_code == 302
+    assert log_in(app.test_client(), "stuck@example.org", "chosen after support").status_code == 302
 
 
 def test_roles_and_partner_organizations(app: Any) -> None:
@@ -80,9 +61,7 @@ def test_roles_and_partner_organizations(app: Any) -> None:
         "/admin/partners/new",
         {"name": "Acme Training", "slug": "Bad Slug!", "kind": "grantee"},
     )
-    assert response.status_code == 400 and "lower-case letters" in response.get_data(
-        as_text=True
-    )
+    assert response.status_code == 400 and "lower-case letters" in response.get_data(as_text=True)
     assert (
         submit(
             client,
@@ -96,17 +75,12 @@ def test_roles_and_partner_organizations(app: Any) -> None:
         "/admin/partners/new",
         {"name": "Other", "slug": "acme", "kind": "other"},
     )
-    assert (
-        duplicate.status_code == 400
-        and "already uses the slug" in duplicate.get_data(as_text=True)
-    )
+    assert duplicate.status_code == 400 and "already uses the slug" in duplicate.get_data(as_text=True)
     assert "Acme Training" in client.get("/admin/partners/").get_data(as_text=True)
 
     uuid = create_user(app, "author@example.org")
     page = f"/admin/users/{user_row(app, uuid=uuid).id}"
-    no_org = submit(
-        client, page, {"role": "partner", "partner_slug": ""}, action=f"{page}/role"
-    )
+    no_org = submit(client, page, {"role": "partner", "partner_slug": ""}, action=f"{page}/role")
     assert no_org.status_code == 400
     assert 'id="partner_slug-error"' in no_org.get_data(as_text=True)
     assert (
@@ -122,9 +96,7 @@ def test_roles_and_partner_organizations(app: Any) -> None:
         "partner",
         "acme",
     )
-    assert "author@example.org" in client.get("/admin/partners/acme").get_data(
-        as_text=True
-    )
+    assert "author@example.org" in client.get("/admin/partners/acme").get_data(as_text=True)
 
     # Renaming the slug carries the members along.
     submit(
@@ -155,10 +127,7 @@ def test_an_admin_cannot_demote_themselves(app: Any) -> None:
         {"role": "learner", "partner_slug": ""},
         action=f"/admin/users/{me.id}/role",
     )
-    assert (
-        response.status_code == 400
-        and "cannot take away your own admin role" in response.get_data(as_text=True)
-    )
+    assert response.status_code == 400 and "cannot take away your own admin role" in response.get_data(as_text=True)
     assert user_row(app, email="admin@example.org").role == "admin"
 
 
@@ -198,13 +167,9 @@ def test_users_create_command(app: Any) -> None:
     log_in(client, "ops@example.org")
     assert client.get("/admin/users/").status_code == 200
 
-    again = runner.invoke(
-        main, ["users", "create", "--email", "ops@example.org", "--password", PASSWORD]
-    )
+    again = runner.invoke(main, ["users", "create", "--email", "ops@example.org", "--password", PASSWORD])
     assert again.exit_code == 1 and "already exists" in again.output
-    weak = runner.invoke(
-        main, ["users", "create", "--email", "weak@example.org", "--password", "short"]
-    )
+    weak = runner.invoke(main, ["users", "create", "--email", "weak@example.org", "--password", "short"])
     assert weak.exit_code == 1 and "at least 10 characters" in weak.output
     orphan = runner.invoke(
         main,

@@ -33,9 +33,7 @@ def test_admin_edits_the_faq(client: Any, app: Any) -> None:
     )
     assert response.status_code == 302
     html = client.get("/help").get_data(as_text=True)
-    assert html.index("Where is my certificate?") < html.index(
-        "What is this portal?"
-    )  # position 5 comes first
+    assert html.index("Where is my certificate?") < html.index("What is this portal?")  # position 5 comes first
     assert "<p>It shows the date you first completed the course.</p>" in html
 
     edit_page = client.get("/help/edit").get_data(as_text=True)
@@ -45,9 +43,7 @@ def test_admin_edits_the_faq(client: Any, app: Any) -> None:
         entry_link,
         {"section": "Certificates", "question": "", "answer": "x", "position": "5"},
     )
-    assert missing.status_code == 400 and "Enter the question." in missing.get_data(
-        as_text=True
-    )
+    assert missing.status_code == 400 and "Enter the question." in missing.get_data(as_text=True)
     submit(
         client,
         entry_link,
@@ -58,34 +54,21 @@ def test_admin_edits_the_faq(client: Any, app: Any) -> None:
             "position": "5",
         },
     )
-    assert "Where do I find my certificate?" in client.get("/help").get_data(
-        as_text=True
-    )
+    assert "Where do I find my certificate?" in client.get("/help").get_data(as_text=True)
 
     entry_id = entry_link.rsplit("/", 1)[1]
-    assert (
-        submit(
-            client, "/help/edit", {}, action=f"/help/faq/{entry_id}/delete"
-        ).status_code
-        == 302
-    )
-    assert "Where do I find my certificate?" not in client.get("/help").get_data(
-        as_text=True
-    )
+    assert submit(client, "/help/edit", {}, action=f"/help/faq/{entry_id}/delete").status_code == 302
+    assert "Where do I find my certificate?" not in client.get("/help").get_data(as_text=True)
 
 
 def test_only_admins_edit_the_faq(client: Any, app: Any) -> None:
-    create_user(
-        app, "partner@example.org", role="partner", partner_slug="acme-training"
-    )
+    create_user(app, "partner@example.org", role="partner", partner_slug="acme-training")
     log_in(client, "partner@example.org")
     assert client.get("/help/edit").status_code == 403
     assert client.get("/help/faq/new").status_code == 403
 
 
-def test_site_settings_change_the_support_contact_everywhere(
-    client: Any, app: Any
-) -> None:
+def test_site_settings_change_the_support_contact_everywhere(client: Any, app: Any) -> None:
     create_user(app, "admin@example.org", role="admin")
     log_in(client, "admin@example.org")
     bad = submit(
@@ -93,9 +76,7 @@ def test_site_settings_change_the_support_contact_everywhere(
         "/admin/settings/",
         {"name": "Roll Call Academy", "support_email": "nope", "support_phone": "1"},
     )
-    assert bad.status_code == 400 and "must be an email address" in bad.get_data(
-        as_text=True
-    )
+    assert bad.status_code == 400 and "must be an email address" in bad.get_data(as_text=True)
     response = submit(
         client,
         "/admin/settings/",
@@ -108,17 +89,9 @@ def test_site_settings_change_the_support_contact_everywhere(
     assert response.status_code == 302
     for path in ("/help", "/no-such-page"):
         html = client.get(path).get_data(as_text=True)
-        assert (
-            "help@academy.example.org" in html
-            and "1-800-555-0199" in html
-            and "Roll Call Academy" in html
-        )
+        assert "help@academy.example.org" in html and "1-800-555-0199" in html and "Roll Call Academy" in html
     # And in the emails.
     submit(client, "/admin/users/", {}, action="/admin/users/1/reset")
     email = last_file_email(app)
     body = str(email.get_content())
-    assert (
-        "help@academy.example.org" in body
-        and "1-800-555-0199" in body
-        and "Roll Call Academy" in email["Subject"]
-    )
+    assert "help@academy.example.org" in body and "1-800-555-0199" in body and "Roll Call Academy" in email["Subject"]

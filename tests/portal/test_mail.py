@@ -22,9 +22,7 @@ from tests.portal.accounts_support import app_with_smtp, sign_up, smtp_server, u
 
 def _outbox(app: Any) -> list[mail.OutboxMessage]:
     with app.extensions["db_read"]() as session:
-        return list(
-            session.scalars(select(mail.OutboxMessage).order_by(mail.OutboxMessage.id))
-        )
+        return list(session.scalars(select(mail.OutboxMessage).order_by(mail.OutboxMessage.id)))
 
 
 def test_a_message_waits_in_the_outbox_until_the_smtp_server_is_back(
@@ -36,22 +34,15 @@ def test_a_message_waits_in_the_outbox_until_the_smtp_server_is_back(
         assert response.status_code == 302  # the person is not bothered by the outage
         [waiting] = _outbox(down.app)
         assert (waiting.status, waiting.attempts) == ("pending", 1)
-        assert (
-            "Connection" in (waiting.last_error or "")
-            or "refused" in (waiting.last_error or "").lower()
-        )
+        assert "Connection" in (waiting.last_error or "") or "refused" in (waiting.last_error or "").lower()
 
         # Not yet due: a pass of the worker leaves it alone.
-        result = mail.deliver_due(
-            down.app.extensions["db_write"], down.app.config["ROLLCALL"]
-        )
+        result = mail.deliver_due(down.app.extensions["db_write"], down.app.config["ROLLCALL"])
         assert result == mail.DeliveryResult(sent=0, retrying=0, failed=0)
 
         with smtp_server(port) as inbox:
             later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
-            result = mail.deliver_due(
-                down.app.extensions["db_write"], down.app.config["ROLLCALL"], now=later
-            )
+            result = mail.deliver_due(down.app.extensions["db_write"], down.app.config["ROLLCALL"], now=later)
             assert result.sent == 1
             message = inbox.last_to("patient@example.org")
         [sent] = _outbox(down.app)
@@ -68,19 +59,12 @@ def test_worker_once_delivers_what_is_due(settings: Settings) -> None:
             up.app.test_request_context(),
             transaction(up.app.extensions["db_write"]) as session,
         ):
-            mail.enqueue(
-                session, "queued@example.org", "Queued", "Hello from the outbox"
-            )
+            mail.enqueue(session, "queued@example.org", "Queued", "Hello from the outbox")
         output = up.app.test_cli_runner().invoke(main, ["worker", "--once"])
         assert output.exit_code == 0, output.output
         assert json.loads(output.output)["sent"] == 1
-        assert (
-            up.inbox.last_to("queued@example.org").body.strip()
-            == "Hello from the outbox"
-        )
-        again = json.loads(
-            up.app.test_cli_runner().invoke(main, ["worker", "--once"]).output
-        )
+        assert up.inbox.last_to("queued@example.org").body.strip() == "Hello from the outbox"
+        again = json.loads(up.app.test_cli_runner().invoke(main, ["worker", "--once"]).output)
         assert again["sent"] == 0 and again["pending"] == 0  # delivered exactly once
 
 
@@ -97,9 +81,7 @@ def test_retries_back_off_and_give_up_after_the_last_attempt(
     with app_with_smtp(settings, free_port(), server=False) as down:
         factory = down.app.extensions["db_write"]
         with transaction(factory) as session:
-            message = mail.enqueue(
-                session, "gone@example.org", "Never", "Never delivered"
-            )
+            message = mail.enqueue(session, "gone@example.org", "Never", "Never delivered")
             message.attempts = mail.MAX_ATTEMPTS - 1
         far = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
         result = mail.deliver_due(factory, down.app.config["ROLLCALL"], now=far)
@@ -149,9 +131,7 @@ def test_a_bad_smtp_url_is_a_configuration_error() -> None:
         mail.parse_smtp_url("http://mail.example.org")
 
 
-def test_serve_retries_the_outbox_by_itself(
-    settings: Settings, rollcall_server: Any, app: Any
-) -> None:
+def test_serve_retries_the_outbox_by_itself(settings: Settings, rollcall_server: Any, app: Any) -> None:
     """`rollcall serve` drains the outbox in its workers: a message queued while SMTP was away goes out."""
     with app.test_request_context(), transaction(app.extensions["db_write"]) as session:
         mail.enqueue(

@@ -23,18 +23,12 @@ def test_pages_carry_the_security_headers_and_no_inline_script(client: Any) -> N
         response = client.get(path)
         assert response.status_code == 200, path
         csp = response.headers["Content-Security-Policy"]
-        assert (
-            "default-src 'self'" in csp
-            and "frame-ancestors 'self'" in csp
-            and "script-src 'self'" in csp
-        )
+        assert "default-src 'self'" in csp and "frame-ancestors 'self'" in csp and "script-src 'self'" in csp
         assert "unsafe-inline" not in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
         html = response.get_data(as_text=True)
-        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), (
-            f"inline script on {path}"
-        )
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), f"inline script on {path}"
         assert not re.search(r"\son[a-z]+=", html), f"inline event handler on {path}"
         assert 'style="' not in html, f"inline style on {path}"
 
@@ -66,16 +60,10 @@ def test_session_cookie_flags(client: Any, app: Any, settings: Settings) -> None
         secure_app.extensions["lrs"].engine.dispose()
 
 
-def test_forms_need_the_csrf_token_but_the_lrs_does_not(
-    client: Any, app: Any, lrs_credential: tuple[str, str]
-) -> None:
+def test_forms_need_the_csrf_token_but_the_lrs_does_not(client: Any, app: Any, lrs_credential: tuple[str, str]) -> None:
     create_user(app, "csrf@example.org")
-    response = client.post(
-        "/login", data={"email": "csrf@example.org", "password": PASSWORD}
-    )
-    assert response.status_code == 400 and "This form has expired" in response.get_data(
-        as_text=True
-    )
+    response = client.post("/login", data={"email": "csrf@example.org", "password": PASSWORD})
+    assert response.status_code == 400 and "This form has expired" in response.get_data(as_text=True)
     assert client.get("/account").status_code == 302  # not logged in
     statement = {
         "actor": {"mbox": "mailto:a@example.org"},
@@ -93,29 +81,17 @@ def test_forms_need_the_csrf_token_but_the_lrs_does_not(
     assert stored.status_code == 200
 
 
-def test_passwords_are_argon2id_and_rehashed_when_parameters_change(
-    client: Any, app: Any
-) -> None:
+def test_passwords_are_argon2id_and_rehashed_when_parameters_change(client: Any, app: Any) -> None:
     uuid = create_user(app, "rehash@example.org")
-    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(
-        PASSWORD
-    )
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
     with transaction(app.extensions["db_write"]) as session:
-        session.execute(
-            update(User).where(User.uuid == uuid).values(password_hash=weak)
-        )
+        session.execute(update(User).where(User.uuid == uuid).values(password_hash=weak))
     assert log_in(client, "rehash@example.org").status_code == 302
     rehashed = user_row(app, uuid=uuid).password_hash
-    assert (
-        rehashed != weak
-        and rehashed.startswith("$argon2id$")
-        and "m=8192" not in rehashed
-    )
+    assert rehashed != weak and rehashed.startswith("$argon2id$") and "m=8192" not in rehashed
 
 
-def test_error_pages_are_in_the_page_shell_with_the_support_contact(
-    client: Any, app: Any
-) -> None:
+def test_error_pages_are_in_the_page_shell_with_the_support_contact(client: Any, app: Any) -> None:
     def boom() -> str:
         raise RuntimeError("secret internals")
 

@@ -208,9 +208,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_outbox_messages"),
     )
     op.create_index("ix_outbox_messages_status", "outbox_messages", ["status"])
-    op.create_index(
-        "ix_outbox_messages_next_attempt_at", "outbox_messages", ["next_attempt_at"]
-    )
+    op.create_index("ix_outbox_messages_next_attempt_at", "outbox_messages", ["next_attempt_at"])
     op.create_table(
         "rate_limit_events",
         sa.Column("id", sa.Integer, primary_key=True),
