@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from portal.accounts import tokens
+from portal.accounts.services import confirmation_token
 from tests.conftest import free_port
 from tests.portal.accounts_support import (
     PASSWORD,
@@ -305,3 +309,21 @@ def test_agent_for_is_an_opaque_account(app: Any) -> None:
         "account": {"homePage": "http://localhost", "name": uuid},
     }
     assert "agent@example.org" not in json.dumps(agent)
+
+
+def test_reset_links_expire_and_only_reset_links_reset(client: Any, app: Any) -> None:
+    class TwoHoursAgo(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 2 * 3600
+
+    uuid = create_user(app, "late@example.org")
+    user = user_row(app, uuid=uuid)
+    payload = {"u": uuid, "p": tokens.fingerprint(user.password_hash)}
+    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="rollcall-reset", signer=TwoHoursAgo).dumps(payload)
+    response = client.get(f"/password/reset/{old}")
+    assert response.status_code == 400 and "This link has expired" in response.get_data(as_text=True)
+    # The same token signed now would work: it is the age that is refused, not the content.
+    fresh = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="rollcall-reset").dumps(payload)
+    assert client.get(f"/password/reset/{fresh}").status_code == 200
+    # A token of another kind is not accepted as a reset link.
+    assert client.get(f"/password/reset/{confirmation_token(app.config['SECRET_KEY'], user)}").status_code == 400
