@@ -295,6 +295,8 @@ class RollcallServer:
         return env
 
     def start(self) -> RollcallServer:
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()  # a restart (crash tests): the old server's pipe is done with
         self.process = subprocess.Popen(
             [sys.executable, "-m", "portal.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
             cwd=ROOT,
@@ -323,6 +325,7 @@ class RollcallServer:
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
+        """SIGTERM the server (SIGKILL after 30 s) and close its stderr pipe."""
         import signal
 
         if self.process and self.process.poll() is None:
@@ -331,6 +334,8 @@ class RollcallServer:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.process and self.process.stderr and not self.process.stderr.closed:
+            self.process.stderr.close()
 
 
 @pytest.fixture
@@ -339,6 +344,8 @@ def rollcall_server(settings: Settings, app: Any) -> Iterator[RollcallServer]:
     server = RollcallServer(settings, free_port())
     yield server
     server.stop()
+    if server.process is not None and server.process.stderr is not None:
+        server.process.stderr.close()
 
 
 def new_uuid() -> str:
