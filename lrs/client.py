@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from lrs.errors import Conflict, Forbidden, PreconditionFailed, Refused
+from lrs.errors import BadRequest as InvalidStatement
+from lrs.errors import NotFound as DocumentNotFound
+from lrs.errors import XAPIError as LRSError
 from lrs.hooks import Hooks, Projection, Rule
+
+__all__ = [
+    "SYSTEM_AUTHORITY",
+    "LRSClient",
+    "LRSError",
+    "InvalidStatement",
+    "Conflict",
+    "Forbidden",
+    "PreconditionFailed",
+    "Refused",
+    "DocumentNotFound",
+]
 from lrs.store import Document, StatementQuery
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from lrs.app import LRS
+    from lrs.sql.attachments import AttachmentData
 
 #: The authority on statements that Rollcall itself issues (enrollment, course completion).
 SYSTEM_AUTHORITY = {
@@ -63,8 +80,12 @@ class LRSClient:
         *,
         authority: dict[str, Any] | None = None,
         version: str = "1.0.3",
+        attachments: Mapping[str, AttachmentData] | None = None,
     ) -> list[str]:
-        """Validate and store a batch whole or not at all; returns the ids (xAPI 1.0.3 §2.1.2 POST)."""
+        """Validate and store a batch whole or not at all; returns the ids (xAPI 1.0.3 §2.1.2 POST).
+
+        ``attachments``: received attachment data by sha2, stored in the same transaction.
+        """
         from lrs.sql import statements as sql
 
         def store(session: Session) -> list[str]:
@@ -74,6 +95,7 @@ class LRSClient:
                 authority=authority or SYSTEM_AUTHORITY,
                 version=version,
                 hooks=self.hooks,
+                attachments=attachments,
             )
 
         return sql.with_retries(self._lrs.write_sessions, store)
