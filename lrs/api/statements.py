@@ -16,7 +16,7 @@ from flask import Response, current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.http import http_date
 
-from lrs.api import bp
+from lrs.api import bp, multipart
 from lrs.api.headers import dispatch, principal, version, xapi_args, xapi_body, xapi_header
 from lrs.auth import READ_MINE, READ_STATEMENTS, WRITE_STATEMENTS, Principal
 from lrs.errors import BadRequest, Forbidden, NotFound
@@ -64,9 +64,12 @@ def read_statements() -> Any:
     (Part Three §1.5.2) plugs in here.
     """
     content_type = (xapi_header("Content-Type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json":
+    if content_type == "multipart/mixed":
+        body = multipart.read_statement_part(xapi_header("Content-Type") or "", xapi_body())
+    elif content_type != "application/json":
         raise BadRequest(f"statements must be sent as application/json, not {content_type or 'no Content-Type'!r}")
-    body = xapi_body()
+    else:
+        body = xapi_body()
     if not body.strip():
         raise BadRequest("the request has no statement in its body")
     try:
@@ -95,8 +98,11 @@ def _store(batch: list[Any]) -> list[str]:
     caller.require(WRITE_STATEMENTS, "write statements")
     for statement in batch:
         _check_restrictions(caller, statement)
+    attachments = multipart.check_attachments(batch, version())
     client = current_app.extensions["lrs"].client
-    ids: list[str] = client.store_statements(batch, authority=caller.authority, version=version())
+    ids: list[str] = client.store_statements(
+        batch, authority=caller.authority, version=version(), attachments=attachments
+    )
     return ids
 
 
@@ -324,11 +330,7 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
 
 def _attachments_response(statement_json: str) -> Response:
     """attachments=true: multipart/mixed with the statement part first (Part Three §1.5.2)."""
-    boundary = "rollcall-xapi-boundary"
-    body = (
-        f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{statement_json}\r\n--{boundary}--\r\n"
-    )
-    return current_app.response_class(body, mimetype=f'multipart/mixed; boundary="{boundary}"')
+    return multipart.attachments_response(statement_json)
 
 
 # -- more tokens -----------------------------------------------------------------

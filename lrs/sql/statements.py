@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from lrs.db import LRSBase
 from lrs.errors import BadRequest, Conflict
 from lrs.hooks import Hooks
+from lrs.sql.attachments import AttachmentData, store_attachments
 from lrs.sql.indexing import activities_as_arrays, activity_links, agent_links, ifi_key, same_statement, utc_instant
 from lrs.validation import parse_timestamp, validate_statement, validate_uuid
 from lrs.vocab import VERB_VOIDED
@@ -171,12 +172,14 @@ def store_statements(
     authority: dict[str, Any],
     version: str,
     hooks: Hooks,
+    attachments: Mapping[str, AttachmentData] | None = None,
 ) -> list[str]:
     """Store a batch whole or not at all; returns the ids in order (xAPI 1.0.3 Part Three §2.1.1-§2.1.2).
 
     Every statement is validated first. A batch reusing an id is refused (400); an id
     already stored with the same content (Data §2.3.1 comparison) is a no-op, with other
-    content a 409. Voiding follows Data §2.3.2.
+    content a 409. Voiding follows Data §2.3.2. ``attachments`` (data by sha2) are kept
+    with the statements that declare them (lrs.sql.attachments).
     """
     from lrs.sql.activities import record_activities
 
@@ -223,6 +226,8 @@ def store_statements(
         session.execute(insert(AGENT_LINKS), agents)
     if activities:
         session.execute(insert(ACTIVITY_LINKS), activities)
+    if attachments:
+        store_attachments(session, [(first_sequence + i, p.statement) for i, p in enumerate(fresh)], attachments)
     voidings = [{"target": p.target, "by": p.statement_id} for p in fresh if p.voiding]
     if voidings:
         session.execute(
