@@ -141,6 +141,8 @@ def check_attachments(batch: list[Any], version: str) -> dict[str, AttachmentDat
 
     Every attachment without a fileUrl needs a part with its sha2, and every part must be
     declared by some attachment (400 otherwise). Returns the data to store, by sha2.
+    Data is matched by hash alone, as §1.5.2 says ("MUST not do so any other way"); the
+    declared length and contentType are not compared with the part.
     """
     received: dict[str, Part] | None = g.get("xapi_attachment_parts")
     parts = received or {}

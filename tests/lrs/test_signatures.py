@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from jwcrypto import jwk, jws  # type: ignore[import-untyped]
 
 from lrs.signatures import SIGNATURE_USAGE, signed_matches
 from tests.conftest import XAPI, new_uuid
-from tests.lrs.multipart_support import multipart, part, post_multipart, read_multipart, statement
+from tests.lrs.multipart_support import attachment, multipart, part, post_multipart, read_multipart, statement
 
 
 @dataclass(frozen=True)
@@ -84,17 +83,9 @@ def sign(
     return token.serialize(compact=compact).encode()
 
 
-def signature_attachment(
-    signature: bytes, content_type: str = "application/octet-stream", **extra: Any
-) -> dict[str, Any]:
-    return {
-        "usageType": SIGNATURE_USAGE,
-        "display": {"en-US": "Signature"},
-        "contentType": content_type,
-        "length": len(signature),
-        "sha2": hashlib.sha256(signature).hexdigest(),
-        **extra,
-    }
+def signature_attachment(signature: bytes, **extra: Any) -> dict[str, Any]:
+    """The attachment object of a signature (Data §2.6): its usageType, application/octet-stream."""
+    return attachment(signature, "application/octet-stream", usageType=SIGNATURE_USAGE, **extra)
 
 
 def send_signed(xapi: XAPI, original: dict[str, Any], signature: bytes, **attachment_extra: Any) -> Any:
