@@ -323,6 +323,15 @@ class RollcallServer:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
+            # The workers die a moment after the master; until they have, the port still
+            # accepts, and a restart's start() would take a dying worker's socket for the new server.
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                except OSError:
+                    return
+                time.sleep(0.05)
 
     def stop(self) -> None:
         """SIGTERM the server (SIGKILL after 30 s) and close its stderr pipe."""
@@ -344,8 +353,6 @@ def rollcall_server(settings: Settings, app: Any) -> Iterator[RollcallServer]:
     server = RollcallServer(settings, free_port())
     yield server
     server.stop()
-    if server.process is not None and server.process.stderr is not None:
-        server.process.stderr.close()
 
 
 def new_uuid() -> str:

@@ -51,35 +51,24 @@ def _other_writer_is_locked_out(path: str) -> bool:
 
 
 @pytest.mark.parametrize("which", ["lrs", "core"])
-def test_live_connections_wait_for_the_disk_at_commit(
-    app: Any, backend: str, which: str
-) -> None:
+def test_live_connections_wait_for_the_disk_at_commit(app: Any, backend: str, which: str) -> None:
     with _engines(app)[which].connect() as conn:
         if backend == "sqlite":
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert (
-                conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
-            )  # FULL: the WAL is synced at commit
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: the WAL is synced at commit
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
         else:
             assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
             assert conn.execute(text("SHOW fsync")).scalar() == "on"
             assert conn.execute(text("SHOW full_page_writes")).scalar() == "on"
             # The statement counter's row lock orders writers only under READ COMMITTED.
-            assert (
-                conn.execute(text("SHOW default_transaction_isolation")).scalar()
-                == "read committed"
-            )
+            assert conn.execute(text("SHOW default_transaction_isolation")).scalar() == "read committed"
 
 
 @pytest.mark.parametrize("which", ["lrs", "core"])
-def test_sqlite_writers_take_the_write_lock_at_begin_and_readers_do_not(
-    app: Any, backend: str, which: str
-) -> None:
+def test_sqlite_writers_take_the_write_lock_at_begin_and_readers_do_not(app: Any, backend: str, which: str) -> None:
     if backend != "sqlite":
-        pytest.skip(
-            "BEGIN IMMEDIATE is SQLite's; on PostgreSQL the statement counter's row lock orders writers"
-        )
+        pytest.skip("BEGIN IMMEDIATE is SQLite's; on PostgreSQL the statement counter's row lock orders writers")
     path = _sqlite_path(app)
     with _writer_sessions(app)[which].begin() as session:
         session.connection()  # BEGIN, and nothing else: no statement has touched a table yet
