@@ -20,6 +20,8 @@ class LRSConfig:
     #: Default and largest page size for statement queries (``limit``).
     page_size: int = 100
     max_page_size: int = 1000
+    #: Largest request body (statements with attachments, documents) in bytes; larger -> 413.
+    max_body_bytes: int = 64 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LRSConfig:

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from lrs.api import bp
 from lrs.auth import Principal, authority_for
-from lrs.errors import BadRequest, MethodNotAllowed, Unauthorized, XAPIError
+from lrs.errors import BadRequest, MethodNotAllowed, PayloadTooLarge, Unauthorized, XAPIError
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,22 @@ def _parse_alternate_syntax() -> None:
     g.xapi_alternate = True
 
 
+def _body_exceeds(limit: int) -> bool:
+    """For a body without Content-Length (chunked): read at most limit+1 bytes and say if it is over."""
+    stream = request.stream
+    chunks = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(65536, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    # Keep what was read for the view (get_data reads from the cached body).
+    request._cached_data = b"".join(chunks)  # type: ignore[attr-defined]
+    return size > limit
+
+
 def _authenticate(authorization: str | None) -> Principal:
     """The Principal for an HTTP Basic Authorization header; 401 when absent or wrong."""
     if not authorization or not authorization.lower().startswith("basic "):
@@ -145,6 +161,10 @@ def _before() -> Response | None:
     if request.method == "OPTIONS":
         return current_app.response_class(status=200)
     g.xapi_alternate = False
+    limit = current_app.extensions["lrs"].config.max_body_bytes
+    chunked = request.headers.get("Transfer-Encoding", "").lower() == "chunked"
+    if (request.content_length or 0) > limit or (chunked and _body_exceeds(limit)):
+        raise PayloadTooLarge(f"the request body is larger than this LRS takes ({limit} bytes)")
     if request.method == "POST" and "method" in request.args:
         _parse_alternate_syntax()
     else:

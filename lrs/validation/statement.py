@@ -56,7 +56,8 @@ _OBJECT_TYPES = ("Activity", "Agent", "Group", "StatementRef", "SubStatement")
 _VERSION_1 = re.compile(r"1\.0(?:\.\d+)?\Z")
 _VERSION_2 = re.compile(r"(?:1\.0|2\.0)(?:\.\d+)?\Z")
 # An Internet Media Type (RFC 2046): type/subtype, optional parameters.
-_MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(?:\s*;.*)?\Z", re.DOTALL)
+# No DOTALL: a media type with CR/LF in its parameters would smuggle headers into multipart answers.
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(?:[ \t]*;[^\r\n]*)?\Z")
 _SHA2 = re.compile(r"[0-9a-fA-F]{56}(?:[0-9a-fA-F]{8}(?:[0-9a-fA-F]{32}(?:[0-9a-fA-F]{32})?)?)?\Z")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -56,3 +57,17 @@ def test_cors_preflight_allows_xapi_headers(client: Any) -> None:
     assert response.status_code == 200
     assert "X-Experience-API-Version" in response.headers["Access-Control-Allow-Headers"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_body_over_the_limit_is_413_and_stores_nothing(app: Any, xapi: XAPI) -> None:
+    lrs = app.extensions["lrs"]
+    lrs.config = dataclasses.replace(lrs.config, max_body_bytes=2048)
+    statement = {
+        "actor": {"mbox": "mailto:big@example.com"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+        "object": {"id": "http://example.com/big", "definition": {"name": {"en": "x" * 4000}}},
+    }
+    response = xapi.post("statements", json=statement)
+    assert response.status_code == 413
+    assert "larger than" in response.get_json()["error"]["message"]
+    assert xapi.get("statements").get_json()["statements"] == []
