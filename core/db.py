@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+ON_WRITE = "ON_WRITE"
+_READS = ("SELECT", "PRAGMA")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -41,7 +43,8 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     emitted here, DEFERRED by default and IMMEDIATE on an engine or connection
     with ``execution_options(sqlite_begin="IMMEDIATE")`` (SQLAlchemy's documented
     pysqlite workaround), so that writers take the lock up front instead of
-    failing on lock upgrade.
+    failing on lock upgrade. ``sqlite_begin="ON_WRITE"`` (see ``lazy_writer``) reads
+    outside any transaction and emits BEGIN IMMEDIATE just before the first write.
     """
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and ":memory:" not in url:
@@ -65,7 +68,15 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            if mode != ON_WRITE:
+                conn.exec_driver_sql(f"BEGIN {mode}")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_begin_on_write(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+            if conn.get_execution_options().get("sqlite_begin") != ON_WRITE or cursor.connection.in_transaction:
+                return
+            if not statement.lstrip()[:6].upper().startswith(_READS):
+                cursor.execute("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -83,6 +94,18 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
 def writer(engine: Engine) -> Engine:
     """The same engine, taking SQLite's write lock at BEGIN (a no-op elsewhere)."""
     return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+
+def lazy_writer(engine: Engine) -> Engine:
+    """The same engine, taking SQLite's write lock only at a transaction's first write (a no-op elsewhere).
+
+    Reads before that run outside any transaction, each statement on the newest
+    committed data (PostgreSQL's READ COMMITTED gives the same); the first statement
+    that is not a SELECT or PRAGMA (a flush, Core DML, a SAVEPOINT) is preceded by
+    BEGIN IMMEDIATE, so no read snapshot is ever upgraded to a write (which SQLite
+    refuses with "database is locked" when another writer got in between).
+    """
+    return engine.execution_options(sqlite_begin=ON_WRITE)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.errors import Conflict
-from lrs.client import SYSTEM_AUTHORITY
+from lrs.client import SYSTEM_AUTHORITY, LRSError
 from lrs.vocab import ACTIVITY_COURSE, VERB_REGISTERED
 
 if TYPE_CHECKING:
@@ -68,12 +68,10 @@ def enroll(lrs_client: LRSClient, agent: dict[str, Any], user_uuid: str, course_
     statement = registered_statement(agent, user_uuid, course_iri, title)
     existing = lrs_client.get_statement(statement["id"])
     if existing is None:
-        failure: Exception | None = None
+        failure: LRSError | None = None
         try:
             lrs_client.store_statement(statement, authority=SYSTEM_AUTHORITY)
-        # Any refusal is re-raised below unless a concurrent click stored it first (portal code
-        # sees the LRS only through lrs.client, so its error types are not ours to name).
-        except Exception as exc:  # noqa: BLE001
+        except LRSError as exc:  # re-raised below unless a concurrent click stored it first (409)
             failure = exc
         existing = lrs_client.get_statement(statement["id"])
         if existing is None and lrs_client.get_statement(statement["id"], voided=True) is not None:

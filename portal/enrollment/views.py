@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from core.web import db_session
+from lrs.client import LRSError
 from portal.accounts.access import confirmed_required
 from portal.catalog import courses
 from portal.enrollment import services
@@ -37,23 +38,24 @@ def is_enrolled(course: Any) -> bool:
 def enroll(slug: str) -> ResponseReturnValue:
     """Enroll the current user; enrolling again changes nothing (DESIGN.md, Enrollment)."""
     course = courses.get_course(db_session(), slug)
-    title, status, iri = course.title, course.status, courses.course_iri(course)
-    agent, user_uuid = agent_for(current_user), str(current_user.uuid)
-    # This POST's session holds SQLite's write lock; the LRS writes through its own engine.
-    db_session().rollback()
-    if services.is_enrolled(_lrs(), user_uuid, iri):
+    title, iri = course.title, courses.course_iri(course)
+    if is_enrolled(course):
         flash(f"You are enrolled in {title}.", "info")
         return redirect(url_for("catalog.course", slug=slug), 303)
-    if status != "published":
+    if course.status != "published":
         flash("This course is not open for enrollment.", "error")
         return redirect(url_for("catalog.index"), 303)
     try:
-        services.enroll(_lrs(), agent, user_uuid, iri, title)
+        services.enroll(_lrs(), agent_for(current_user), str(current_user.uuid), iri, title)
     except services.EnrollmentRefused as exc:
         flash(exc.message, "error")
         return redirect(url_for("catalog.course", slug=slug), 303)
+    except LRSError as exc:
+        flash(f"Your enrollment could not be recorded: {exc.message} Please contact support.", "error")
+        return redirect(url_for("catalog.course", slug=slug), 303)
     flash(f"You are enrolled in {title}. It stays in My learning for as long as the course is available.", "success")
     return redirect(url_for("catalog.course", slug=slug), 303)
+
 
 @bp.route("/my-learning")
 @confirmed_required

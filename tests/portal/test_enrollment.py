@@ -135,3 +135,20 @@ def test_a_voided_enrollment_is_not_made_again_and_says_why(app: Any, lrs_client
     # The query still finds the voiding statement (it refers to a registered one), and nothing else.
     found = list(lrs_client.query_statements(verb=VERB_REGISTERED))
     assert [s["verb"]["id"] for s in found] == ["http://adlnet.gov/expapi/verbs/voided"]
+
+
+def test_an_lrs_refusal_is_told_to_the_learner_and_stores_nothing(app: Any, lrs_client: Any) -> None:
+    from lrs.client import Refused
+
+    def no_enrollments_today(_session: Any, statement: dict[str, Any]) -> None:
+        if statement["verb"]["id"] == VERB_REGISTERED:
+            raise Refused("Enrollments are closed for maintenance.")
+
+    lrs_client.add_rule(no_enrollments_today)
+    add_course(app)
+    learner = signed_in(app, "learner@example.org")
+    refused = enroll(learner)
+    assert refused.status_code == 303
+    page = learner.get(refused.location).get_data(as_text=True)
+    assert "could not be recorded" in page and "closed for maintenance" in page
+    assert list(lrs_client.query_statements(verb=VERB_REGISTERED)) == []
