@@ -4,7 +4,8 @@ Same origin as the player (SCORM content finds its API by walking window.parent)
 Right MIME types, Range requests (206) for audio and video, strong ETags (a version's
 files never change), 304 on If-None-Match, no directory listings, nothing outside the
 version's folder. Who may see a version is decided by the ``packages.can_view`` hook
-the app installs (default: published versions only).
+the app installs (default: published versions only; the portal installs its own).
+Course materials are served by the catalog, which applies its visibility rules.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import wrap_file
 
 from core.web import db_session
-from packages.models import CourseMaterial, CourseVersion
+from packages.models import CourseVersion
 from packages.storage import MissingFile, PackageStorage, StorageKeyError, storage_from_url
 from packages.unpack import path_problem
 
 bp = Blueprint("packages", __name__)
 
 CanView = Callable[[CourseVersion], bool]
-CanDownload = Callable[[CourseMaterial], bool]
 
 #: Types the platform's mimetypes table gets wrong or lacks.
 MIME_TYPES = {
@@ -78,16 +78,10 @@ def published_only(version: CourseVersion) -> bool:
     return version.published_at is not None
 
 
-def not_draft(material: CourseMaterial) -> bool:
-    """The default ``packages.can_download``: materials of courses out of draft."""
-    return material.course.status != "draft"
-
-
 def init_app(app: Flask, storage_url: str) -> None:
     """Make the app's package storage and register the blueprint; the portal may replace the two hooks."""
     app.extensions["package_storage"] = storage_from_url(storage_url)
     app.extensions.setdefault("packages.can_view", published_only)
-    app.extensions.setdefault("packages.can_download", not_draft)
     app.register_blueprint(bp)
 
 
@@ -133,16 +127,3 @@ def content(version_id: int, path: str) -> Response:
         abort(404)
     return _stream(storage, version.storage_prefix + path, f"{version.storage_prefix}{path}", content_type(path))
 
-
-@bp.get("/materials/<int:material_id>/<string:filename>")
-def material(material_id: int, filename: str) -> Response:
-    """A course material, as a download."""
-    item = db_session().get(CourseMaterial, material_id)
-    storage = package_storage()
-    if item is None or item.filename != filename or item.storage_backend != storage.backend:
-        abort(404)
-    if not current_app.extensions["packages.can_download"](item):
-        abort(404)
-    response = _stream(storage, item.storage_key, item.sha256, item.content_type)
-    response.headers.set("Content-Disposition", "attachment", filename=item.filename)
-    return response

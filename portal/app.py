@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import db as core_db
 from core import web
@@ -24,6 +25,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         MAX_CONTENT_LENGTH=None,
     )
+    if settings.trusted_proxies:
+        # request.remote_addr (rate limits) and the scheme come from the last N proxies' headers.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     engine = core_db.create_engine(settings.database_url)
     web.init_app(app, engine)
     lrs_config = LRSConfig(
@@ -36,6 +41,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from packages import views as package_views
 
     package_views.init_app(app, settings.storage_url)
+    from portal import content_access
+
+    content_access.init_app(app)  # who may load a version's files (packages.can_view)
 
     from portal import home
 

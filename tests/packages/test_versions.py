@@ -15,6 +15,7 @@ from core.errors import Conflict, NotFound, RollcallError
 from packages import service, versions
 from packages.models import CourseVersion
 from packages.storage import PackageStorage
+from packages.views import published_only
 from tests.packages.test_import import SCORM12, zip_of
 
 LEARNER = {"objectType": "Agent", "account": {"homePage": "http://localhost", "name": "learner-1"}}
@@ -25,6 +26,12 @@ ATTEMPT_STATE = "https://w3id.org/xapi/scorm/attempt-state"
 def session(app: Any) -> Iterator[Session]:
     with app.extensions["db_write"]() as db:
         yield db
+
+
+@pytest.fixture(autouse=True)
+def packages_own_rule(app: Any) -> None:
+    """Served under the packages module's default rule; the portal's is in tests/portal/test_content_access.py."""
+    app.extensions["packages.can_view"] = published_only
 
 
 @pytest.fixture

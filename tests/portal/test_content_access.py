@@ -1,0 +1,108 @@
+"""Who may load a course's files: enrolled learners, the course's partner and admins; 404 for anyone else.
+
+Package content (/content/<version>/<path>) and course materials (/courses/<slug>/materials/<id>).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from sqlalchemy import select
+
+from core.db import transaction
+from packages import service
+from packages.models import Course
+from tests.packages.test_import import SCORM12, zip_of
+from tests.packages.test_versions import fetch
+from tests.portal.catalog_support import csrf_token, signed_in
+from tests.portal.test_enrollment import set_status
+
+PDF = b"%PDF-1.4\n% roll call handout\n"
+
+
+def import_version(app: Any, marker: str, *, publish: bool) -> int:
+    """Import a small SCORM 1.2 course of partner "acme" (slug "patrol") whose page says ``marker``."""
+    package = zip_of({"imsmanifest.xml": SCORM12, "index.html": marker.encode()})
+    with app.app_context(), transaction(app.extensions["db_write"]) as session:
+        result = service.import_package(
+            session,
+            app.extensions["package_storage"],
+            io.BytesIO(package),
+            course_slug="patrol",
+            partner="acme",
+            settings=app.config["ROLLCALL"],
+        )
+        assert result.ok and result.version is not None, result.report.to_text()
+        if publish:
+            service.publish_version(session, result.version)
+        return result.version.id
+
+
+def add_material(app: Any) -> str:
+    """A PDF among the course's materials; returns its catalog URL."""
+    with app.app_context(), transaction(app.extensions["db_write"]) as session:
+        course = session.scalars(select(Course).where(Course.slug == "patrol")).one()
+        item = service.add_material(session, app.extensions["package_storage"], course, io.BytesIO(PDF),
+                                    filename="handout.pdf", title="Handout")
+        return f"/courses/patrol/materials/{item.id}"
+
+
+def page(client: Any, url: str) -> tuple[int, bytes]:
+    response = fetch(client, url)
+    return response.status_code, response.data
+
+
+def test_content_is_for_enrolled_learners_the_partner_and_admins(app: Any) -> None:
+    v1 = import_version(app, "version one", publish=True)
+    draft = import_version(app, "draft two", publish=False)
+    set_status(app, "patrol", "published")
+    learner = signed_in(app, "learner@example.org")
+    bystander = signed_in(app, "bystander@example.org")
+    partner = signed_in(app, "editor@acme.example", role="partner", partner_slug="acme")
+    rival = signed_in(app, "editor@rival.example", role="partner", partner_slug="rival")
+    admin = signed_in(app, "admin@example.org", role="admin")
+    unconfirmed = signed_in(app, "new@example.org", confirmed=False)
+    anonymous = app.test_client()
+    published, preview = f"/content/{v1}/index.html", f"/content/{draft}/index.html"
+
+    # Before enrolling, the learner is like anyone else: the files are not there.
+    for who in (learner, bystander, rival, unconfirmed, anonymous):
+        assert page(who, published)[0] == 404
+        assert page(who, preview)[0] == 404  # a draft is not even revealed as forbidden
+    for who in (partner, admin):
+        assert page(who, published) == (200, b"version one")
+        assert page(who, preview) == (200, b"draft two")
+
+    response = learner.post("/courses/patrol/enroll", data={"csrf_token": csrf_token(learner, "/courses/patrol")})
+    assert response.status_code == 303
+    assert page(learner, published) == (200, b"version one")
+    assert page(learner, preview)[0] == 404  # enrolled, but the draft is the partner's
+    assert page(bystander, published)[0] == 404
+
+    # Retired: still there for its learners; a course back in draft is not.
+    set_status(app, "patrol", "retired")
+    assert page(learner, published) == (200, b"version one")
+    set_status(app, "patrol", "draft")
+    assert page(learner, published)[0] == 404
+    assert page(partner, published)[0] == 200
+
+
+def test_materials_follow_the_course_pages_visibility(app: Any) -> None:
+    import_version(app, "one", publish=True)
+    url = add_material(app)
+    learner = signed_in(app, "learner@example.org")
+    partner = signed_in(app, "editor@acme.example", role="partner", partner_slug="acme")
+    rival = signed_in(app, "editor@rival.example", role="partner", partner_slug="rival")
+    admin = signed_in(app, "admin@example.org", role="admin")
+
+    assert page(learner, url)[0] == 404 and page(rival, url)[0] == 404  # the course is a draft
+    assert page(partner, url) == (200, PDF) and page(admin, url) == (200, PDF)
+    set_status(app, "patrol", "published")
+    assert page(learner, url) == (200, PDF) and page(rival, url) == (200, PDF)
+    assert fetch(app.test_client(), url).status_code == 302  # browsing needs an account
+    set_status(app, "patrol", "retired")
+    assert page(learner, url)[0] == 404  # not enrolled
+    # The packages module no longer serves materials by a second, unchecked route.
+    material_id = url.rsplit("/", 1)[1]
+    assert page(admin, f"/materials/{material_id}/handout.pdf")[0] == 404
