@@ -32,6 +32,8 @@ class Settings:
     max_package_bytes: int = 2 * 1024**3
     max_package_files: int = 100_000
     max_compression_ratio: int = 200
+    #: How many reverse proxies in front of the app to believe about X-Forwarded-For/-Proto (0: none).
+    trusted_proxies: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -72,6 +74,7 @@ class Settings:
             ("MAX_PACKAGE_BYTES", "max_package_bytes", int),
             ("MAX_PACKAGE_FILES", "max_package_files", int),
             ("MAX_COMPRESSION_RATIO", "max_compression_ratio", int),
+            ("TRUSTED_PROXIES", "trusted_proxies", int),
         ):
             raw = get(name)
             if raw is None:
@@ -87,6 +90,8 @@ class Settings:
 
     def check(self) -> None:
         """Fail at startup on settings that are unsafe for production."""
+        if self.trusted_proxies < 0:
+            raise ConfigurationError(f"{PREFIX}TRUSTED_PROXIES must be 0 or more (the number of proxies in front)")
         if self.is_production and (
             self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32
         ):
