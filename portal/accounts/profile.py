@@ -22,6 +22,7 @@ from portal import mail
 from portal.accounts import services
 from portal.accounts.access import login_required
 from portal.accounts.forms import (
+    ActionForm,
     ChangeEmailForm,
     ChangePasswordForm,
     CloseAccountForm,
@@ -124,11 +125,16 @@ def change_email() -> Any:
     return redirect(url_for("profile.settings"))
 
 
-@bp.route("/email/<token>")
+@bp.route("/email/<token>", methods=["GET", "POST"])
 def apply_email(token: str) -> Any:
-    """Follow the link sent to the new address: the account moves there (and other sessions end)."""
+    """The link sent to the new address: GET shows a button; its POST moves the account (and ends other sessions)."""
     dbs = db_session()
-    services.apply_email_change(dbs, str(current_app.config["SECRET_KEY"]), token)
+    secret = str(current_app.config["SECRET_KEY"])
+    _user, new_email = services.email_change_target(dbs, secret, token)  # a bad link: 400 with what is wrong
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/email_change.html", form=form, email=new_email)
+    services.apply_email_change(dbs, secret, token)
     dbs.commit()
     logout_user()
     session.clear()

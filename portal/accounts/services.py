@@ -124,12 +124,18 @@ def confirmation_token(secret: str, user: User) -> str:
     return tokens.dump(secret, "confirm", {"u": user.uuid, "e": user.email})
 
 
-def confirm_email(session: Session, secret: str, token: str) -> User:
-    """Mark the address in the token confirmed (a second click is harmless)."""
+def confirmation_user(session: Session, secret: str, token: str) -> User:
+    """The account whose address the token confirms (reads only), or InvalidToken."""
     payload = tokens.load(secret, "confirm", token, tokens.CONFIRM_MAX_AGE)
     user = user_by_uuid(session, str(payload.get("u")))
     if user is None or user.closed_at is not None or user.email != payload.get("e"):
         raise tokens.InvalidToken("This confirmation link is not valid any more. Log in to ask for a new one.")
+    return user
+
+
+def confirm_email(session: Session, secret: str, token: str) -> User:
+    """Mark the address in the token confirmed (a second click is harmless)."""
+    user = confirmation_user(session, secret, token)
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()
         session.flush()
@@ -223,8 +229,8 @@ def request_email_change(session: Session, user: User, new_email: str, password:
     return new_email, user_by_email(session, new_email)
 
 
-def apply_email_change(session: Session, secret: str, token: str) -> User:
-    """Move the account to the confirmed new address, unless another account took it meanwhile."""
+def email_change_target(session: Session, secret: str, token: str) -> tuple[User, str]:
+    """The account and the new address of an email-change token (reads only), or InvalidToken."""
     payload = tokens.load(secret, "email-change", token, tokens.EMAIL_CHANGE_MAX_AGE)
     user = user_by_uuid(session, str(payload.get("u")))
     new_email = str(payload.get("e"))
@@ -232,6 +238,12 @@ def apply_email_change(session: Session, secret: str, token: str) -> User:
         raise tokens.InvalidToken("This link is not valid any more.")
     if user_by_email(session, new_email) is not None:
         raise tokens.InvalidToken("This address cannot be used. Please choose another one.")
+    return user, new_email
+
+
+def apply_email_change(session: Session, secret: str, token: str) -> User:
+    """Move the account to the confirmed new address, unless another account took it meanwhile."""
+    user, new_email = email_change_target(session, secret, token)
     user.email = new_email
     user.confirmed_at = utcnow()
     user.session_token = new_session_token()

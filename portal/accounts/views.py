@@ -147,10 +147,14 @@ def check_email() -> str:
     return render_template("accounts/check_email.html", email=session.get("check_email"))
 
 
-@bp.route("/confirm/<token>")
-def confirm(token: str) -> Response:
-    """Follow the confirmation link."""
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str) -> Any:
+    """The confirmation link: GET shows a button, its POST confirms (mail scanners open links, not forms)."""
     dbs = db_session()
+    user = services.confirmation_user(dbs, _secret(), token)  # a bad link: 400 with what is wrong
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm.html", form=form, email=user.email)
     user = services.confirm_email(dbs, _secret(), token)
     dbs.commit()
     flash("Thank you: your email address is confirmed.", "success")
