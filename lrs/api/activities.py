@@ -27,7 +27,11 @@ def person_of(agent: dict[str, Any]) -> dict[str, Any]:
     for prop in PERSON_IDENTIFIERS:
         if prop in agent:
             value = agent[prop]
-            person[prop] = [{"homePage": value["homePage"], "name": value["name"]} if prop == "account" else value]
+            person[prop] = [
+                {"homePage": value["homePage"], "name": value["name"]}
+                if prop == "account"
+                else value
+            ]
     return person
 
 

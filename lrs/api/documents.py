@@ -23,13 +23,25 @@ from flask import Response, current_app
 from werkzeug.http import http_date
 
 from lrs.api import bp
-from lrs.api.headers import dispatch, principal, version, xapi_args, xapi_body, xapi_header
+from lrs.api.headers import (
+    dispatch,
+    principal,
+    version,
+    xapi_args,
+    xapi_body,
+    xapi_header,
+)
 from lrs.auth import PROFILE, PROFILE_READ, STATE, STATE_READ
 from lrs.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
 from lrs.sql import documents as sql
 from lrs.sql.documents import DocumentKey
 from lrs.store import Document
-from lrs.validation import parse_agent_param, parse_timestamp, validate_iri, validate_uuid
+from lrs.validation import (
+    parse_agent_param,
+    parse_timestamp,
+    validate_iri,
+    validate_uuid,
+)
 
 #: The largest document the LRS stores (documents are scratch space, not file storage).
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
@@ -51,8 +63,12 @@ class Resource:
 
 
 STATE_RESOURCE = Resource(sql.STATE, "stateId", STATE, STATE_READ, True, True, True)
-ACTIVITY_PROFILE_RESOURCE = Resource(sql.ACTIVITY_PROFILE, "profileId", PROFILE, PROFILE_READ, True, False, False)
-AGENT_PROFILE_RESOURCE = Resource(sql.AGENT_PROFILE, "profileId", PROFILE, PROFILE_READ, False, True, False)
+ACTIVITY_PROFILE_RESOURCE = Resource(
+    sql.ACTIVITY_PROFILE, "profileId", PROFILE, PROFILE_READ, True, False, False
+)
+AGENT_PROFILE_RESOURCE = Resource(
+    sql.AGENT_PROFILE, "profileId", PROFILE, PROFILE_READ, False, True, False
+)
 
 
 def required_param(name: str) -> str:
@@ -101,7 +117,8 @@ def _check_shared_write(resource: Resource) -> None:
     caller = principal()
     bound = {
         "agent": caller.agent is not None and not resource.uses_agent,
-        "registration": caller.registration is not None and not resource.uses_registration,
+        "registration": caller.registration is not None
+        and not resource.uses_registration,
         "activity": caller.activity_prefix is not None and not resource.uses_activity,
     }
     limits = [name for name, applies in bound.items() if applies]
@@ -113,7 +130,9 @@ def _check_shared_write(resource: Resource) -> None:
 
 
 def _document_response(document: Document) -> Response:
-    response = current_app.response_class(document.content, status=200, content_type=document.content_type)
+    response = current_app.response_class(
+        document.content, status=200, content_type=document.content_type
+    )
     response.headers["ETag"] = f'"{document.etag}"'
     response.headers["Last-Modified"] = http_date(document.updated)
     return response
@@ -127,7 +146,9 @@ def _no_content(etag: str | None = None) -> Response:
 
 
 def _ids_response(ids: list[str], latest: datetime | None) -> Response:
-    response = current_app.response_class(json.dumps(ids), status=200, content_type="application/json")
+    response = current_app.response_class(
+        json.dumps(ids), status=200, content_type="application/json"
+    )
     if latest is not None:
         response.headers["Last-Modified"] = http_date(latest)
     return response
@@ -135,12 +156,18 @@ def _ids_response(ids: list[str], latest: datetime | None) -> Response:
 
 def _get(resource: Resource) -> Response:
     """Single GET with the id parameter, else the list of ids (``since`` exclusive)."""
-    principal().require(resource.read_scopes, f"read {resource.kind.replace('_', ' ')} documents")
+    principal().require(
+        resource.read_scopes, f"read {resource.kind.replace('_', ' ')} documents"
+    )
     document_id = xapi_args().get(resource.id_param)
     if document_id is None:
         key = _key(resource, None)
         raw_since = xapi_args().get("since")
-        since = parse_timestamp(raw_since, version(), "since") if raw_since is not None else None
+        since = (
+            parse_timestamp(raw_since, version(), "since")
+            if raw_since is not None
+            else None
+        )
         with current_app.extensions["lrs"].sessions() as session:
             ids, latest = sql.list_documents(session, key, since)
         return _ids_response(ids, latest)
@@ -154,7 +181,9 @@ def _get(resource: Resource) -> Response:
 
 def _write(resource: Resource, *, merge: bool) -> Response:
     """PUT (replace) or POST (merge JSON objects, else create) one document."""
-    principal().require(resource.write_scopes, f"write {resource.kind.replace('_', ' ')} documents")
+    principal().require(
+        resource.write_scopes, f"write {resource.kind.replace('_', ' ')} documents"
+    )
     key = _key(resource, required_param(resource.id_param))
     _check_shared_write(resource)
     body = xapi_body()
@@ -181,11 +210,15 @@ def _write(resource: Resource, *, merge: bool) -> Response:
 
 def _delete(resource: Resource) -> Response:
     """DELETE one document (If-Match honoured), or every State in the context without a stateId."""
-    principal().require(resource.write_scopes, f"delete {resource.kind.replace('_', ' ')} documents")
+    principal().require(
+        resource.write_scopes, f"delete {resource.kind.replace('_', ' ')} documents"
+    )
     document_id = xapi_args().get(resource.id_param)
     if document_id is None and resource.kind != sql.STATE:
         raise BadRequest(f"the {resource.id_param} parameter is required")
-    key = _key(resource, None if document_id is None else required_param(resource.id_param))
+    key = _key(
+        resource, None if document_id is None else required_param(resource.id_param)
+    )
     _check_shared_write(resource)
     with current_app.extensions["lrs"].write_sessions.begin() as session:
         sql.delete_documents(session, key, if_match=xapi_header("If-Match"))

@@ -53,9 +53,17 @@ def merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
     for prop, value in new.items():
         current = old.get(prop)
         if prop in LANGUAGE_MAPS or prop == "extensions":
-            merged[prop] = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
+            merged[prop] = (
+                {**current, **value}
+                if isinstance(current, dict) and isinstance(value, dict)
+                else value
+            )
         elif prop in COMPONENT_LISTS:
-            merged[prop] = _merge_components(current, value) if isinstance(current, list) else value
+            merged[prop] = (
+                _merge_components(current, value)
+                if isinstance(current, list)
+                else value
+            )
         elif prop in FIXED:
             merged[prop] = value if current is None else current
         else:
@@ -72,7 +80,13 @@ def _merge_components(old: list[Any], new: Any) -> list[Any]:
     for component in old:
         update = by_id.get(component.get("id")) if isinstance(component, dict) else None
         if update is not None and isinstance(update.get("description"), dict):
-            component = {**component, "description": {**component.get("description", {}), **update["description"]}}
+            component = {
+                **component,
+                "description": {
+                    **component.get("description", {}),
+                    **update["description"],
+                },
+            }
         merged.append(component)
     return merged
 
@@ -107,32 +121,49 @@ def _incoming(statements: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]
             definition = activity.get("definition")
             if isinstance(definition, dict) and definition:
                 activity_id = activity["id"]
-                incoming[activity_id] = merge_definition(incoming.get(activity_id, {}), definition)
+                incoming[activity_id] = merge_definition(
+                    incoming.get(activity_id, {}), definition
+                )
     return incoming
 
 
-def record_activities(session: Session, statements: list[dict[str, Any]], version: str) -> None:
+def record_activities(
+    session: Session, statements: list[dict[str, Any]], version: str
+) -> None:
     """Merge the definitions these statements carry into the canonical ones (Data §2.4.4.1); flushes."""
     incoming = _incoming(statements)
     if not incoming:
         return
     keys = {id_hash(activity_id): activity_id for activity_id in incoming}
-    stored = {row.id_hash: row for row in session.scalars(select(Activity).where(Activity.id_hash.in_(keys)))}
+    stored = {
+        row.id_hash: row
+        for row in session.scalars(select(Activity).where(Activity.id_hash.in_(keys)))
+    }
     to_update = []
     now = datetime.now(UTC)
-    for key in sorted(keys):  # one order everywhere, so concurrent batches cannot deadlock
+    for key in sorted(
+        keys
+    ):  # one order everywhere, so concurrent batches cannot deadlock
         activity_id = keys[key]
         row = stored.get(key)
         if row is None:
-            values = {"id_hash": key, "activity_id": activity_id, "definition": incoming[activity_id], "updated": now}
-            if not insert_ignoring_conflict(session, Activity.__table__, values, ["id_hash"]):
+            values = {
+                "id_hash": key,
+                "activity_id": activity_id,
+                "definition": incoming[activity_id],
+                "updated": now,
+            }
+            if not insert_ignoring_conflict(session, Activity, values, ["id_hash"]):
                 to_update.append(key)  # created meanwhile by another transaction
         elif merge_definition(row.definition, incoming[activity_id]) != row.definition:
             to_update.append(key)
     for key in to_update:
         # Lock, re-read and merge again: another transaction may have changed it since our read.
         locked = session.scalars(
-            select(Activity).where(Activity.id_hash == key).with_for_update().execution_options(populate_existing=True)
+            select(Activity)
+            .where(Activity.id_hash == key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).one()
         merged = merge_definition(locked.definition, incoming[keys[key]])
         if merged != locked.definition:
@@ -141,7 +172,9 @@ def record_activities(session: Session, statements: list[dict[str, Any]], versio
     session.flush()
 
 
-def canonical_definitions(session: Session, activity_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+def canonical_definitions(
+    session: Session, activity_ids: Iterable[str]
+) -> dict[str, dict[str, Any]]:
     """The canonical definition of each known activity among ``activity_ids`` (for format=canonical)."""
     keys = {id_hash(a) for a in activity_ids}
     if not keys:

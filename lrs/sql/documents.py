@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, Table, Text, delete, select
+from sqlalchemy import (
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    delete,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -56,7 +65,10 @@ class StoredDocument(LRSBase):
     def to_document(self) -> Document:
         """The plain value handed across the LRS boundary."""
         return Document(
-            content=self.content, content_type=self.content_type, etag=self.etag, updated=aware(self.updated)
+            content=self.content,
+            content_type=self.content_type,
+            etag=self.etag,
+            updated=aware(self.updated),
         )
 
 
@@ -83,7 +95,15 @@ class DocumentKey:
     @property
     def doc_key(self) -> str:
         """Hash of the whole identity: the unique key of one document."""
-        return _digest([self.kind, self.activity_id, self.agent_ifi, self.registration, self.document_id])
+        return _digest(
+            [
+                self.kind,
+                self.activity_id,
+                self.agent_ifi,
+                self.registration,
+                self.document_id,
+            ]
+        )
 
 
 def agent_ifi(agent: dict[str, Any]) -> str:
@@ -92,9 +112,15 @@ def agent_ifi(agent: dict[str, Any]) -> str:
         if isinstance(agent.get(prop), str):
             return json.dumps([prop, agent[prop]])
     account = agent.get("account")
-    if isinstance(account, dict) and isinstance(account.get("homePage"), str) and isinstance(account.get("name"), str):
+    if (
+        isinstance(account, dict)
+        and isinstance(account.get("homePage"), str)
+        and isinstance(account.get("name"), str)
+    ):
         return json.dumps(["account", account["homePage"], account["name"]])
-    raise BadRequest("agent: must carry an inverse functional identifier (mbox, mbox_sha1sum, openid or account)")
+    raise BadRequest(
+        "agent: must carry an inverse functional identifier (mbox, mbox_sha1sum, openid or account)"
+    )
 
 
 def _digest(parts: list[str | None]) -> str:
@@ -103,7 +129,9 @@ def _digest(parts: list[str | None]) -> str:
 
 def aware(moment: datetime) -> datetime:
     """A stored time as timezone-aware UTC (SQLite hands back naive datetimes)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return (
+        moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    )
 
 
 def etag_of(content: bytes) -> str:
@@ -121,13 +149,14 @@ def _etags_in(header: str) -> list[str]:
     tags = []
     for raw in header.split(","):
         tag = raw.strip()
-        if tag.startswith("W/"):
-            tag = tag[2:]
+        tag = tag.removeprefix("W/")
         tags.append(tag.strip('"'))
     return [t for t in tags if t]
 
 
-def check_preconditions(row: StoredDocument | None, if_match: str | None, if_none_match: str | None) -> None:
+def check_preconditions(
+    row: StoredDocument | None, if_match: str | None, if_none_match: str | None
+) -> None:
     """Apply If-Match / If-None-Match as RFC 2616 §14.24/§14.26 say (xAPI 1.0.3 Part Three §3.1): 412."""
     if if_match is not None:
         tags = _etags_in(if_match)
@@ -135,7 +164,7 @@ def check_preconditions(row: StoredDocument | None, if_match: str | None, if_non
             raise PreconditionFailed("If-Match: the document does not exist")
         if "*" not in tags and row.etag not in tags:
             raise PreconditionFailed(
-                f"If-Match: the document has changed (its ETag is now \"{row.etag}\"); fetch it again and retry"
+                f'If-Match: the document has changed (its ETag is now "{row.etag}"); fetch it again and retry'
             )
     if if_none_match is not None and row is not None:
         tags = _etags_in(if_none_match)
@@ -143,14 +172,22 @@ def check_preconditions(row: StoredDocument | None, if_match: str | None, if_non
             raise PreconditionFailed("If-None-Match: the document already exists")
 
 
-def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> bool:
+def insert_ignoring_conflict(
+    session: Session, entity: type[LRSBase], values: dict[str, Any], keys: list[str]
+) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when the row was inserted."""
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    statement = (
+        dialect.insert(entity)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=keys)
+    )
     return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
-def _find(session: Session, key: DocumentKey, *, lock: bool = False) -> StoredDocument | None:
+def _find(
+    session: Session, key: DocumentKey, *, lock: bool = False
+) -> StoredDocument | None:
     query = select(StoredDocument).where(StoredDocument.doc_key == key.doc_key)
     if lock:
         query = query.with_for_update()
@@ -177,7 +214,9 @@ def list_documents(
         query = query.where(StoredDocument.registration == key.registration)
     if since is not None:
         query = query.where(StoredDocument.updated > since)
-    rows = session.execute(query.order_by(StoredDocument.updated, StoredDocument.id)).all()
+    rows = session.execute(
+        query.order_by(StoredDocument.updated, StoredDocument.id)
+    ).all()
     latest = max((aware(r.updated) for r in rows), default=None)
     return [r.document_id for r in rows], latest
 
@@ -198,7 +237,9 @@ def _json_object(content: bytes, what: str) -> dict[str, Any]:
     try:
         value = json.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"{what} is not valid JSON, so it cannot be merged: {exc}") from exc
+        raise BadRequest(
+            f"{what} is not valid JSON, so it cannot be merged: {exc}"
+        ) from exc
     if not isinstance(value, dict):
         raise BadRequest(f"{what} is not a JSON object, so it cannot be merged")
     return value
@@ -239,7 +280,9 @@ def write_document(
                     "(or If-None-Match: * to create only)"
                 )
             if blind_put == "refuse":
-                raise BadRequest("PUT to this resource needs an If-Match or If-None-Match header")
+                raise BadRequest(
+                    "PUT to this resource needs an If-Match or If-None-Match header"
+                )
         now = datetime.now(UTC)
         if row is not None:
             body = _merged(row, content, content_type) if merge else content
@@ -250,6 +293,7 @@ def write_document(
             row.updated = max(now, aware(row.updated))
             session.flush()
             return row.to_document()
+        etag = etag_of(content)
         values = {
             "doc_key": key.doc_key,
             "scope_key": key.scope_key,
@@ -260,11 +304,13 @@ def write_document(
             "document_id": key.document_id,
             "content": content,
             "content_type": content_type,
-            "etag": etag_of(content),
+            "etag": etag,
             "updated": now,
         }
-        if insert_ignoring_conflict(session, StoredDocument.__table__, values, ["doc_key"]):
-            return Document(content=content, content_type=content_type, etag=values["etag"], updated=now)
+        if insert_ignoring_conflict(session, StoredDocument, values, ["doc_key"]):
+            return Document(
+                content=content, content_type=content_type, etag=etag, updated=now
+            )
         # Another transaction created it between our look and our insert: judge against it.
     raise Conflict("the document was changed concurrently; retry")
 
@@ -294,13 +340,22 @@ def delete_documents(
 # -- the calls LRSClient makes (lrs/client.py) ----------------------------------
 
 
-def state_key(activity_id: str, agent: dict[str, Any], state_id: str | None, registration: str | None) -> DocumentKey:
+def state_key(
+    activity_id: str,
+    agent: dict[str, Any],
+    state_id: str | None,
+    registration: str | None,
+) -> DocumentKey:
     """The key of a State document (or, with ``state_id`` None, of its context)."""
     return DocumentKey(STATE, activity_id, agent, registration, state_id)
 
 
 def get_state(
-    session: Session, activity_id: str, agent: dict[str, Any], state_id: str, registration: str | None = None
+    session: Session,
+    activity_id: str,
+    agent: dict[str, Any],
+    state_id: str,
+    registration: str | None = None,
 ) -> Document | None:
     """One State document, or None (xAPI 1.0.3 Part Three §2.3)."""
     return get_document(session, state_key(activity_id, agent, state_id, registration))
@@ -332,32 +387,52 @@ def put_state(
 
 
 def delete_state(
-    session: Session, activity_id: str, agent: dict[str, Any], state_id: str | None, registration: str | None = None
+    session: Session,
+    activity_id: str,
+    agent: dict[str, Any],
+    state_id: str | None,
+    registration: str | None = None,
 ) -> None:
     """Delete one State document, or all in the context when ``state_id`` is None (Part Three §2.3)."""
     delete_documents(session, state_key(activity_id, agent, state_id, registration))
 
 
-def get_activity_profile(session: Session, activity_id: str, profile_id: str) -> Document | None:
+def get_activity_profile(
+    session: Session, activity_id: str, profile_id: str
+) -> Document | None:
     """One Activity Profile document, or None (xAPI 1.0.3 Part Three §2.7)."""
-    return get_document(session, DocumentKey(ACTIVITY_PROFILE, activity_id, None, None, profile_id))
+    return get_document(
+        session, DocumentKey(ACTIVITY_PROFILE, activity_id, None, None, profile_id)
+    )
 
 
 def put_activity_profile(
-    session: Session, activity_id: str, profile_id: str, content: bytes, content_type: str = JSON_TYPE
+    session: Session,
+    activity_id: str,
+    profile_id: str,
+    content: bytes,
+    content_type: str = JSON_TYPE,
 ) -> Document:
     """Replace an Activity Profile document without preconditions (the LRS's own caller)."""
     key = DocumentKey(ACTIVITY_PROFILE, activity_id, None, None, profile_id)
     return write_document(session, key, content, content_type)
 
 
-def get_agent_profile(session: Session, agent: dict[str, Any], profile_id: str) -> Document | None:
+def get_agent_profile(
+    session: Session, agent: dict[str, Any], profile_id: str
+) -> Document | None:
     """One Agent Profile document, or None (xAPI 1.0.3 Part Three §2.6)."""
-    return get_document(session, DocumentKey(AGENT_PROFILE, None, agent, None, profile_id))
+    return get_document(
+        session, DocumentKey(AGENT_PROFILE, None, agent, None, profile_id)
+    )
 
 
 def put_agent_profile(
-    session: Session, agent: dict[str, Any], profile_id: str, content: bytes, content_type: str = JSON_TYPE
+    session: Session,
+    agent: dict[str, Any],
+    profile_id: str,
+    content: bytes,
+    content_type: str = JSON_TYPE,
 ) -> Document:
     """Replace an Agent Profile document without preconditions (the LRS's own caller)."""
     key = DocumentKey(AGENT_PROFILE, None, agent, None, profile_id)

@@ -14,7 +14,11 @@ ACTIVITY = "https://courses.example.org/fire-safety/module-2"
 
 def learner(name: str = "ada") -> dict[str, Any]:
     """A learner Agent identified by account, as Rollcall's portal identifies people."""
-    return {"objectType": "Agent", "name": name.title(), "account": {"homePage": "https://rollcall.example", "name": name}}
+    return {
+        "objectType": "Agent",
+        "name": name.title(),
+        "account": {"homePage": "https://rollcall.example", "name": name},
+    }
 
 
 @dataclass
@@ -38,21 +42,47 @@ class Target:
     def listing(self, **extra: str) -> dict[str, str]:
         return {**self.context, **extra}
 
-    def put(self, xapi: XAPI, body: Any, headers: dict[str, str] | None = None, **params: str | None) -> Any:
+    def put(
+        self,
+        xapi: XAPI,
+        body: Any,
+        headers: dict[str, str] | None = None,
+        **params: str | None,
+    ) -> Any:
         data, content_type = encode(body)
-        return xapi.put(self.path, query_string=self.params(**params), data=data, content_type=content_type,
-                        headers=headers)
+        return xapi.put(
+            self.path,
+            query_string=self.params(**params),
+            data=data,
+            content_type=content_type,
+            headers=headers,
+        )
 
-    def post(self, xapi: XAPI, body: Any, headers: dict[str, str] | None = None, **params: str | None) -> Any:
+    def post(
+        self,
+        xapi: XAPI,
+        body: Any,
+        headers: dict[str, str] | None = None,
+        **params: str | None,
+    ) -> Any:
         data, content_type = encode(body)
-        return xapi.post(self.path, query_string=self.params(**params), data=data, content_type=content_type,
-                         headers=headers)
+        return xapi.post(
+            self.path,
+            query_string=self.params(**params),
+            data=data,
+            content_type=content_type,
+            headers=headers,
+        )
 
     def get(self, xapi: XAPI, **params: str | None) -> Any:
         return xapi.get(self.path, query_string=self.params(**params))
 
-    def delete(self, xapi: XAPI, headers: dict[str, str] | None = None, **params: str | None) -> Any:
-        return xapi.delete(self.path, query_string=self.params(**params), headers=headers)
+    def delete(
+        self, xapi: XAPI, headers: dict[str, str] | None = None, **params: str | None
+    ) -> Any:
+        return xapi.delete(
+            self.path, query_string=self.params(**params), headers=headers
+        )
 
     def create(self, xapi: XAPI, body: Any) -> str:
         """Create the document (If-None-Match: *) and return its quoted ETag."""
@@ -72,9 +102,14 @@ def encode(body: Any) -> tuple[bytes, str]:
     return json.dumps(body).encode(), "application/json"
 
 
-def state(agent: dict[str, Any] | None = None, activity: str = ACTIVITY, **extra: str) -> Target:
-    return Target("activities/state", "stateId",
-                  {"activityId": activity, "agent": json.dumps(agent or learner()), **extra})
+def state(
+    agent: dict[str, Any] | None = None, activity: str = ACTIVITY, **extra: str
+) -> Target:
+    return Target(
+        "activities/state",
+        "stateId",
+        {"activityId": activity, "agent": json.dumps(agent or learner()), **extra},
+    )
 
 
 def activity_profile(activity: str = ACTIVITY) -> Target:
@@ -82,7 +117,13 @@ def activity_profile(activity: str = ACTIVITY) -> Target:
 
 
 def agent_profile(agent: dict[str, Any] | None = None) -> Target:
-    return Target("agents/profile", "profileId", {"agent": json.dumps(agent or learner())})
+    return Target(
+        "agents/profile", "profileId", {"agent": json.dumps(agent or learner())}
+    )
 
 
-TARGETS = {"state": state, "activity_profile": activity_profile, "agent_profile": agent_profile}
+TARGETS = {
+    "state": state,
+    "activity_profile": activity_profile,
+    "agent_profile": agent_profile,
+}

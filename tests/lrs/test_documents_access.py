@@ -9,11 +9,21 @@ from typing import Any
 import pytest
 
 from tests.conftest import XAPI, basic_auth
-from tests.lrs.documents_support import ACTIVITY, activity_profile, agent_profile, learner, state
+from tests.lrs.documents_support import (
+    ACTIVITY,
+    activity_profile,
+    agent_profile,
+    learner,
+    state,
+)
 
 
-def caller(client: Any, lrs_client: Any, scopes: list[str], **restrictions: Any) -> XAPI:
-    key, secret = lrs_client.create_credential(name="restricted", scopes=scopes, **restrictions)
+def caller(
+    client: Any, lrs_client: Any, scopes: list[str], **restrictions: Any
+) -> XAPI:
+    key, secret = lrs_client.create_credential(
+        name="restricted", scopes=scopes, **restrictions
+    )
     return XAPI(client, basic_auth(key, secret))
 
 
@@ -30,7 +40,11 @@ def test_scopes_decide_which_resources_a_credential_may_use(
     client: Any, lrs_client: Any, scopes: list[str], state_ok: bool, profile_ok: bool
 ) -> None:
     limited = caller(client, lrs_client, scopes)
-    checks = [(state(), state_ok), (activity_profile(), profile_ok), (agent_profile(), profile_ok)]
+    checks = [
+        (state(), state_ok),
+        (activity_profile(), profile_ok),
+        (agent_profile(), profile_ok),
+    ]
     for target, allowed in checks:
         written = target.put(limited, {"n": 1}, headers={"If-None-Match": "*"})
         read = target.get(limited)
@@ -40,18 +54,24 @@ def test_scopes_decide_which_resources_a_credential_may_use(
             assert (written.status_code, read.status_code) == (403, 403)
 
 
-def test_all_read_reads_documents_but_cannot_change_them(client: Any, lrs_client: Any, xapi: XAPI) -> None:
+def test_all_read_reads_documents_but_cannot_change_them(
+    client: Any, lrs_client: Any, xapi: XAPI
+) -> None:
     reader = caller(client, lrs_client, ["all/read"])
     for target in (state(), activity_profile(), agent_profile()):
         target.create(xapi, {"n": 1})
         assert target.get(reader).status_code == 200
-        assert target.put(reader, {"n": 2}, headers={"If-Match": "*"}).status_code == 403
+        assert (
+            target.put(reader, {"n": 2}, headers={"If-Match": "*"}).status_code == 403
+        )
         assert target.post(reader, {"n": 2}).status_code == 403
         assert target.delete(reader).status_code == 403
         assert json.loads(target.get(xapi).data) == {"n": 1}
 
 
-def test_an_agent_bound_credential_touches_only_its_agents_documents(client: Any, lrs_client: Any, xapi: XAPI) -> None:
+def test_an_agent_bound_credential_touches_only_its_agents_documents(
+    client: Any, lrs_client: Any, xapi: XAPI
+) -> None:
     ada = learner("ada")
     bound = caller(client, lrs_client, ["state", "profile"], agent=ada)
     assert state(ada).put(bound, {"n": 1}).status_code == 204
@@ -78,7 +98,9 @@ def test_a_bound_credential_reads_but_cannot_change_shared_activity_profiles(
     assert json.loads(profile.get(xapi).data) == {"launch_data": "x"}
 
 
-def test_a_registration_bound_credential_stays_inside_its_registration(client: Any, lrs_client: Any) -> None:
+def test_a_registration_bound_credential_stays_inside_its_registration(
+    client: Any, lrs_client: Any
+) -> None:
     registration = str(uuid.uuid4())
     bound = caller(client, lrs_client, ["state"], registration=registration)
     doc = state()
@@ -91,7 +113,9 @@ def test_a_registration_bound_credential_stays_inside_its_registration(client: A
     assert bound.delete(doc.path, query_string=doc.listing()).status_code == 403
 
 
-def test_an_activity_prefix_bound_credential_stays_under_its_prefix(client: Any, lrs_client: Any) -> None:
+def test_an_activity_prefix_bound_credential_stays_under_its_prefix(
+    client: Any, lrs_client: Any
+) -> None:
     bound = caller(client, lrs_client, ["state", "profile"], activity_prefix=ACTIVITY)
     assert state(activity=ACTIVITY + "/page-1").put(bound, {"n": 1}).status_code == 204
     assert activity_profile(ACTIVITY).create(bound, {"n": 1})
@@ -100,7 +124,10 @@ def test_an_activity_prefix_bound_credential_stays_under_its_prefix(client: Any,
     assert activity_profile(outside).get(bound).status_code == 403
     # An agent profile is not under any activity: readable, not writable.
     assert agent_profile().get(bound).status_code == 404
-    assert agent_profile().put(bound, {"n": 1}, headers={"If-None-Match": "*"}).status_code == 403
+    assert (
+        agent_profile().put(bound, {"n": 1}, headers={"If-None-Match": "*"}).status_code
+        == 403
+    )
 
 
 def vx_list(xapi: XAPI, path: str, params: dict[str, str]) -> Any:

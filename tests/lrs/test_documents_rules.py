@@ -28,9 +28,16 @@ def vx(xapi: XAPI, xapi_version: str) -> XAPI:
     return xapi
 
 
-def test_any_content_is_stored_byte_exact_with_its_content_type(vx: XAPI, target: Target) -> None:
+def test_any_content_is_stored_byte_exact_with_its_content_type(
+    vx: XAPI, target: Target
+) -> None:
     content = bytes(range(256)) * 4
-    assert target.put(vx, (content, "image/png"), headers={"If-None-Match": "*"}).status_code == 204
+    assert (
+        target.put(
+            vx, (content, "image/png"), headers={"If-None-Match": "*"}
+        ).status_code
+        == 204
+    )
     response = target.get(vx)
     assert response.status_code == 200
     assert response.data == content
@@ -40,11 +47,19 @@ def test_any_content_is_stored_byte_exact_with_its_content_type(vx: XAPI, target
     assert abs((datetime.now(UTC) - modified).total_seconds()) < 3600
 
 
-def test_post_merges_top_level_properties_and_replaces_nested_objects_whole(vx: XAPI, target: Target) -> None:
-    target.create(vx, {"bookmark": "page-3", "scores": {"quiz1": 0.5, "quiz2": 0.9}, "kept": True})
+def test_post_merges_top_level_properties_and_replaces_nested_objects_whole(
+    vx: XAPI, target: Target
+) -> None:
+    target.create(
+        vx, {"bookmark": "page-3", "scores": {"quiz1": 0.5, "quiz2": 0.9}, "kept": True}
+    )
     response = target.post(vx, {"bookmark": "page-7", "scores": {"quiz3": 1.0}})
     assert response.status_code == 204
-    assert json.loads(target.get(vx).data) == {"bookmark": "page-7", "scores": {"quiz3": 1.0}, "kept": True}
+    assert json.loads(target.get(vx).data) == {
+        "bookmark": "page-7",
+        "scores": {"quiz3": 1.0},
+        "kept": True,
+    }
 
 
 def test_post_to_a_missing_document_stores_it_as_sent(vx: XAPI, target: Target) -> None:
@@ -63,7 +78,13 @@ def test_post_to_a_missing_document_stores_it_as_sent(vx: XAPI, target: Target) 
         ({"a": 1}, ([1, 2, 3])),
         ((b"[1, 2]", "application/json"), {"a": 1}),
     ],
-    ids=["posted-not-json", "stored-not-json", "posted-broken-json", "posted-array", "stored-array"],
+    ids=[
+        "posted-not-json",
+        "stored-not-json",
+        "posted-broken-json",
+        "posted-array",
+        "stored-array",
+    ],
 )
 def test_post_that_cannot_merge_is_400_and_changes_nothing(
     vx: XAPI, target: Target, stored: Any, posted: Any
@@ -102,7 +123,9 @@ def test_listing_gives_ids_and_since_is_exclusive(vx: XAPI, target: Target) -> N
 
     later = vx.get(target.path, query_string=target.listing(since=between.isoformat()))
     assert later.get_json() == ["second"]
-    future = vx.get(target.path, query_string=target.listing(since="2999-01-01T00:00:00Z"))
+    future = vx.get(
+        target.path, query_string=target.listing(since="2999-01-01T00:00:00Z")
+    )
     assert future.get_json() == []
 
 
@@ -112,7 +135,9 @@ def test_listing_with_a_bad_since_is_400(vx: XAPI, target: Target) -> None:
     assert "since" in response.get_json()["error"]["message"]
 
 
-def test_the_same_agent_sent_as_different_json_reaches_the_same_document(vx: XAPI) -> None:
+def test_the_same_agent_sent_as_different_json_reaches_the_same_document(
+    vx: XAPI,
+) -> None:
     sent = {"objectType": "Agent", "name": "Ada", "mbox": "mailto:ada@example.org"}
     again = {"mbox": "mailto:ada@example.org"}
     for make in (TARGETS["state"], TARGETS["agent_profile"]):
@@ -135,21 +160,39 @@ def test_head_answers_the_headers_without_a_body(vx: XAPI, target: Target) -> No
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
-def test_missing_or_broken_parameters_are_400_naming_them(vx: XAPI, target: Target, method: str) -> None:
+def test_missing_or_broken_parameters_are_400_naming_them(
+    vx: XAPI, target: Target, method: str
+) -> None:
     required = [name for name in ("activityId", "agent") if name in target.context]
-    if method in ("PUT", "POST") or target.id_param == "profileId" and method == "DELETE":
+    if (
+        method in ("PUT", "POST")
+        or target.id_param == "profileId"
+        and method == "DELETE"
+    ):
         required.append(target.id_param)
     headers = {"If-None-Match": "*"}
     for name in required:
-        response = vx.request(method, target.path, query_string=target.params(**{name: None}), headers=headers,
-                              data=b"{}", content_type="application/json")
+        response = vx.request(
+            method,
+            target.path,
+            query_string=target.params(**{name: None}),
+            headers=headers,
+            data=b"{}",
+            content_type="application/json",
+        )
         assert response.status_code == 400, (name, response.data)
         assert name in response.get_json()["error"]["message"]
     broken = {"agent": '{"name": "no identifier"}', "activityId": "not an iri"}
     for name in required:
         if name in broken:
-            response = vx.request(method, target.path, query_string=target.params(**{name: broken[name]}),
-                                  headers=headers, data=b"{}", content_type="application/json")
+            response = vx.request(
+                method,
+                target.path,
+                query_string=target.params(**{name: broken[name]}),
+                headers=headers,
+                data=b"{}",
+                content_type="application/json",
+            )
             assert response.status_code == 400, (name, response.data)
 
 
@@ -160,7 +203,9 @@ def test_agent_that_is_not_json_is_400(vx: XAPI, kind: str) -> None:
     assert "agent" in response.get_json()["error"]["message"]
 
 
-def test_alternate_request_syntax_writes_and_reads_a_document(xapi: XAPI, target: Target) -> None:
+def test_alternate_request_syntax_writes_and_reads_a_document(
+    xapi: XAPI, target: Target
+) -> None:
     form = {
         **target.params(),
         "Authorization": xapi.authorization,
@@ -169,8 +214,11 @@ def test_alternate_request_syntax_writes_and_reads_a_document(xapi: XAPI, target
         "If-None-Match": "*",
         "content": json.dumps({"via": "form"}),
     }
-    response = xapi.client.post(f"/xapi/{target.path}?method=PUT", data=urlencode(form),
-                                content_type="application/x-www-form-urlencoded")
+    response = xapi.client.post(
+        f"/xapi/{target.path}?method=PUT",
+        data=urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 204, response.data
     assert json.loads(target.get(xapi).data) == {"via": "form"}
 

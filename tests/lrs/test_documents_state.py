@@ -39,8 +39,13 @@ def test_a_registration_in_capitals_is_the_same_registration(vx: XAPI) -> None:
 @pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
 def test_a_registration_that_is_not_a_uuid_is_400(vx: XAPI, method: str) -> None:
     doc = state()
-    response = vx.request(method, doc.path, query_string=doc.params(registration="attempt-1"),
-                          data=b"{}", content_type="application/json")
+    response = vx.request(
+        method,
+        doc.path,
+        query_string=doc.params(registration="attempt-1"),
+        data=b"{}",
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert "registration" in response.get_json()["error"]["message"]
 
@@ -52,7 +57,9 @@ def test_listing_without_a_registration_covers_every_registration(vx: XAPI) -> N
     state(learner("grace")).put(vx, {"n": 3}, stateId="someone-else")
     listed = vx.get("activities/state", query_string=state().listing())
     assert sorted(listed.get_json()) == ["plain", "registered"]
-    narrowed = vx.get("activities/state", query_string=state().listing(registration=registration))
+    narrowed = vx.get(
+        "activities/state", query_string=state().listing(registration=registration)
+    )
     assert narrowed.get_json() == ["registered"]
 
 
@@ -66,7 +73,9 @@ def test_delete_without_state_id_clears_the_context_and_nothing_else(vx: XAPI) -
     other_activity = state(activity=ACTIVITY + "/quiz")
     other_activity.put(vx, {"n": 4}, stateId="a")
 
-    response = vx.delete("activities/state", query_string=mine.listing(registration=registration))
+    response = vx.delete(
+        "activities/state", query_string=mine.listing(registration=registration)
+    )
     assert response.status_code == 204
     assert vx.get("activities/state", query_string=mine.listing()).get_json() == ["a"]
 
@@ -82,4 +91,6 @@ def test_documents_with_very_long_ids_are_kept_apart(vx: XAPI) -> None:
     assert doc.put(vx, {"n": 1}, stateId="s" * 5000).status_code == 204
     assert doc.put(vx, {"n": 2}, stateId="s" * 4999 + "t").status_code == 204
     assert json.loads(doc.get(vx, stateId="s" * 5000).data) == {"n": 1}
-    assert sorted(len(i) for i in vx.get(doc.path, query_string=doc.listing()).get_json()) == [5000, 5000]
+    assert sorted(
+        len(i) for i in vx.get(doc.path, query_string=doc.listing()).get_json()
+    ) == [5000, 5000]

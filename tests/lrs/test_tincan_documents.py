@@ -42,22 +42,32 @@ class ConformingRemoteLRS(RemoteLRS):  # type: ignore[misc]
 
 def remote(live_server: str, credential: tuple[str, str]) -> ConformingRemoteLRS:
     key, secret = credential
-    return ConformingRemoteLRS(version="1.0.3", endpoint=f"{live_server}/xapi/", username=key, password=secret)
+    return ConformingRemoteLRS(
+        version="1.0.3", endpoint=f"{live_server}/xapi/", username=key, password=secret
+    )
 
 
 def learner() -> Agent:
-    return Agent(name="Ada", account=AgentAccount(home_page="https://rollcall.example", name="ada"))
+    return Agent(
+        name="Ada",
+        account=AgentAccount(home_page="https://rollcall.example", name="ada"),
+    )
 
 
 def etag_of(response: LRSResponse) -> str:
     return str(response.response.getheader("ETag"))
 
 
-def test_tincan_saves_and_reads_a_state_document(live_server: str, lrs_credential: tuple[str, str]) -> None:
+def test_tincan_saves_and_reads_a_state_document(
+    live_server: str, lrs_credential: tuple[str, str]
+) -> None:
     lrs = remote(live_server, lrs_credential)
     activity = Activity(id=ACTIVITY_ID)
     document = StateDocument(
-        id="bookmark", activity=activity, agent=learner(), content=json.dumps({"page": 7}),
+        id="bookmark",
+        activity=activity,
+        agent=learner(),
+        content=json.dumps({"page": 7}),
         content_type="application/json",
     )
     saved = lrs.save_state(document)
@@ -72,11 +82,16 @@ def test_tincan_saves_and_reads_a_state_document(live_server: str, lrs_credentia
     assert ids.content == ["bookmark"]
 
 
-def test_tincan_saves_updates_and_reads_an_activity_profile(live_server: str, lrs_credential: tuple[str, str]) -> None:
+def test_tincan_saves_updates_and_reads_an_activity_profile(
+    live_server: str, lrs_credential: tuple[str, str]
+) -> None:
     lrs = remote(live_server, lrs_credential)
     activity = Activity(id=ACTIVITY_ID)
     profile = ActivityProfileDocument(
-        id="launch", activity=activity, content=json.dumps({"mastery": 0.8}), content_type="application/json"
+        id="launch",
+        activity=activity,
+        content=json.dumps({"mastery": 0.8}),
+        content_type="application/json",
     )
     assert lrs.save_activity_profile(profile).success
 
@@ -95,10 +110,14 @@ def test_tincan_saves_updates_and_reads_an_activity_profile(live_server: str, lr
     assert json.loads(bytes(again.content.content)) == {"mastery": 0.9}
 
 
-def test_tincan_saves_and_reads_an_agent_profile(live_server: str, lrs_credential: tuple[str, str]) -> None:
+def test_tincan_saves_and_reads_an_agent_profile(
+    live_server: str, lrs_credential: tuple[str, str]
+) -> None:
     lrs = remote(live_server, lrs_credential)
     profile = AgentProfileDocument(
-        id="preferences", agent=learner(), content=json.dumps({"languagePreference": "fr-FR"}),
+        id="preferences",
+        agent=learner(),
+        content=json.dumps({"languagePreference": "fr-FR"}),
         content_type="application/json",
     )
     assert lrs.save_agent_profile(profile).success

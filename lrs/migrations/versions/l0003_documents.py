@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_lrs_document"),
         sa.UniqueConstraint("doc_key", name="uq_lrs_document_doc_key"),
     )
-    op.create_index("ix_lrs_document_scope_updated", "lrs_document", ["scope_key", "updated"])
+    op.create_index(
+        "ix_lrs_document_scope_updated", "lrs_document", ["scope_key", "updated"]
+    )
     op.create_table(
         "lrs_activity",
         sa.Column("id_hash", sa.String(64), nullable=False),
