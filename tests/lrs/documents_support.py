@@ -49,14 +49,7 @@ class Target:
         headers: dict[str, str] | None = None,
         **params: str | None,
     ) -> Any:
-        data, content_type = encode(body)
-        return xapi.put(
-            self.path,
-            query_string=self.params(**params),
-            data=data,
-            content_type=content_type,
-            headers=headers,
-        )
+        return self.send("PUT", xapi, body, headers, **params)
 
     def post(
         self,
@@ -65,10 +58,22 @@ class Target:
         headers: dict[str, str] | None = None,
         **params: str | None,
     ) -> Any:
+        return self.send("POST", xapi, body, headers, **params)
+
+    def send(
+        self,
+        method: str,
+        xapi: XAPI,
+        body: Any,
+        headers: dict[str, str] | None,
+        **params: str | None,
+    ) -> Any:
         data, content_type = encode(body)
-        return xapi.post(
+        query = self.params(**params)
+        return xapi.request(
+            method,
             self.path,
-            query_string=self.params(**params),
+            query_string=query,
             data=data,
             content_type=content_type,
             headers=headers,
