@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -277,3 +278,16 @@ def test_restricted_and_unscoped_credentials_are_refused(
     assert (
         writer.get("activities", query_string={"activityId": QUIZ}).status_code == 403
     )
+
+
+def test_concurrent_batches_defining_one_new_activity_all_land(
+    app: Any, vx: XAPI
+) -> None:
+    languages = ["en-US", "fr-FR", "de-DE", "es-ES", "it-IT", "nl-NL"]
+
+    def define(language: str) -> None:
+        record(app, statement({"name": {language: f"Quiz ({language})"}}))
+
+    with ThreadPoolExecutor(len(languages)) as pool:
+        list(pool.map(define, languages))
+    assert sorted(activity(vx)["definition"]["name"]) == sorted(languages)
