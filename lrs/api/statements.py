@@ -9,10 +9,10 @@ the first page, so pages stay stable while statements keep arriving.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, g, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.http import http_date
 
@@ -46,6 +46,7 @@ QUERY_PARAMS = frozenset(
 SINGLE_EXTRA = frozenset({"format", "attachments"})
 FORMATS = ("ids", "exact", "canonical")
 MORE_SALT = "xapi-statements-more"
+CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 
 @bp.route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
@@ -64,6 +65,8 @@ def read_statements() -> Any:
     (Part Three §1.5.2) plugs in here.
     """
     content_type = (xapi_header("Content-Type") or "").split(";")[0].strip().lower()
+    if not content_type and g.xapi_alternate:
+        content_type = "application/json"  # the form's content, when it names no Content-Type
     if content_type == "multipart/mixed":
         body = multipart.read_statement_part(xapi_header("Content-Type") or "", xapi_body())
     elif content_type != "application/json":
@@ -124,7 +127,7 @@ def _put() -> Response:
     else:
         statement = {"id": statement_id, **statement}
     _store([statement])
-    return _with_consistency(Response(status=204))
+    return Response(status=204)
 
 
 def _post() -> Response:
@@ -137,7 +140,7 @@ def _post() -> Response:
     limit = current_app.extensions["lrs"].config.max_batch
     if len(batch) > limit:
         raise BadRequest(f"a batch may hold at most {limit} statements")
-    return _with_consistency(_json_response(json.dumps(_store(batch))))
+    return _json_response(json.dumps(_store(batch)))
 
 
 # -- reading -------------------------------------------------------------------
@@ -147,11 +150,12 @@ def _json_response(body: Any, status: int = 200) -> Response:
     return current_app.response_class(body, status=status, mimetype="application/json")
 
 
-def _with_consistency(response: Response) -> Response:
-    lrs = current_app.extensions["lrs"]
-    with lrs.sessions() as session:
-        _last, through = sql.read_counter(session)
-    response.headers["X-Experience-API-Consistent-Through"] = sql.format_timestamp(through)
+@bp.after_request
+def _consistent_through(response: Response) -> Response:
+    """Every Statement Resource response, errors included, carries the header (Part Three §2.1.3)."""
+    if request.endpoint == "xapi.statements" and CONSISTENT_THROUGH not in response.headers:
+        through = sql.consistent_through(current_app.extensions["lrs"].engine)
+        response.headers[CONSISTENT_THROUGH] = sql.format_timestamp(through)
     return response
 
 
@@ -217,7 +221,7 @@ def _get_one(caller: Principal, args: Any) -> Response:
         payload = json.dumps(render(statement, fmt, xapi_header("Accept-Language")))
     response = _attachments_response(payload) if attachments else _json_response(payload)
     response.headers["Last-Modified"] = http_date(parse_timestamp(statement["stored"], "2.0.0"))
-    return _with_consistency(response)
+    return response
 
 
 def _visible(caller: Principal, statement: dict[str, Any]) -> bool:
@@ -283,14 +287,18 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
     config = lrs.config
     page = min(query.limit or config.max_page_size, config.max_page_size)
     session = lrs.sessions()
+    rows: Generator[tuple[int, str], None, None] | None = None
     try:
-        last_sequence, through = sql.read_counter(session)
+        through = sql.consistent_through(lrs.engine)
+        last_sequence, _stored = sql.read_counter(session)
         if query.max_sequence is None:
             query.max_sequence = last_sequence
         query.limit = page + 1
         rows = queries.iter_statement_rows(session, query)
         first = next(rows, None)
     except BaseException:
+        if rows is not None:
+            rows.close()
         session.close()
         raise
     accept_language = xapi_header("Accept-Language")
@@ -315,16 +323,18 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
                 row = next(rows, None)
             yield '],"more":""}'
         finally:
+            rows.close()
             session.close()
 
     if request.method == "HEAD":
+        rows.close()
         session.close()
         response = _json_response("")
     elif query.attachments:
         response = _attachments_response("".join(body()))
     else:
         response = _json_response(body())
-    response.headers["X-Experience-API-Consistent-Through"] = sql.format_timestamp(through)
+    response.headers[CONSISTENT_THROUGH] = sql.format_timestamp(through)
     return response
 
 

@@ -10,7 +10,7 @@ StatementRef object. Voided statements are never returned here (§2.1.4).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, and_, false, or_, select
@@ -104,11 +104,15 @@ def build_select(query: StatementQuery, columns: tuple[Any, ...] | None = None) 
     return statement
 
 
-def iter_statement_rows(session: Session, query: StatementQuery) -> Iterator[tuple[int, str]]:
+def iter_statement_rows(session: Session, query: StatementQuery) -> Generator[tuple[int, str], None, None]:
     """(sequence, stored JSON text) of each matching statement, streamed from the database."""
     result = session.execute(build_select(query).execution_options(yield_per=STREAM_CHUNK))
-    for sequence, payload in result:
-        yield int(sequence), payload
+    try:
+        for sequence, payload in result:
+            yield int(sequence), payload
+    finally:
+        # Closes PostgreSQL's server-side cursor when the reader stops early (a full page).
+        result.close()
 
 
 def iter_statements(

@@ -11,6 +11,7 @@ every earlier commit. Queries live in ``lrs.sql.queries``.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, bindparam, case, insert, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -87,6 +89,8 @@ class StatementCounter(LRSBase):
 T = TypeVar("T")
 #: PostgreSQL serialization failure and deadlock: the transaction may simply be run again.
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+#: lrs.db's busy timeout, restored after a lock probe.
+SQLITE_BUSY_MS = 30000
 
 STATEMENTS = Statement.__table__
 AGENT_LINKS = StatementAgent.__table__
@@ -350,6 +354,48 @@ def with_retries(sessions: sessionmaker[Session], work: Callable[[Session], T], 
                 raise
             time.sleep(0.01 * attempt)
     raise AssertionError("unreachable")
+
+
+def consistent_through(engine: Engine) -> datetime:
+    """X-Experience-API-Consistent-Through (Part Three §2.1.3): now when no writer is in flight.
+
+    Writers hold the counter lock from the moment they pick ``stored`` until they commit.
+    If the probe gets past that lock, any later writer picks a ``stored`` at or after our
+    "now", so every statement stored before now is visible. If a writer is in flight, the
+    stored time of the newest committed statement is the answer (conservative).
+    """
+    if engine.dialect.name == "sqlite":
+        free = _sqlite_write_lock_free(engine)
+        now = now_ms()
+    else:
+        with Session(engine) as session:
+            free = session.execute(
+                select(COUNTER.c.id).where(COUNTER.c.id == 1).with_for_update(read=True, skip_locked=True)
+            ).first() is not None
+            now = now_ms()
+            session.rollback()
+    if free:
+        return now
+    with Session(engine) as session:
+        return read_counter(session)[1]
+
+
+def _sqlite_write_lock_free(engine: Engine) -> bool:
+    """Whether SQLite's write lock is free right now (a BEGIN IMMEDIATE that does not wait)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        cursor.execute("ROLLBACK")
+        return True
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.close()
+        connection.close()
 
 
 def read_counter(session: Session) -> tuple[int, datetime]:
