@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -27,3 +27,9 @@ def index() -> ResponseReturnValue:
         ):
             sections.append((heading, kind, services.published_entries(session, kind)[:PER_SECTION]))
     return render_template("catalog/home.html", sections=sections)
+
+
+@bp.route("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers and tools that ask for /favicon.ico without reading the page get the SVG icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

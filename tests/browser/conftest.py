@@ -284,11 +284,20 @@ class PageChecks:
         return paths
 
     def layout(self, page: Any, name: str, width: int, shot: Path) -> None:
-        """The page fits the width (no sideways scrolling) and its buttons are big enough to tap."""
+        """The page fits the width (no sideways scrolling, no table hiding columns) and its buttons are big enough to tap."""
         shot_width = struct.unpack(">I", shot.read_bytes()[16:20])[0]  # the PNG's IHDR width
         if shot_width > width:
             where = f"[{name}] {page.url}"
             self.problems.append(f"{where}: {shot_width} px wide in a {width} px viewport (scrolls sideways)")
+        clipped = page.evaluate(
+            "() => [...document.querySelectorAll('.table-wrap')]"
+            ".filter(w => w.scrollWidth > w.clientWidth + 1).map(w => w.querySelector('th, td')?.innerText || '?')"
+        )
+        for first_cell in clipped:
+            self.problems.append(
+                f"[{name}] {page.url}: at {width} px the table starting {first_cell!r} is wider than the page"
+                " (its last columns are off-screen)"
+            )
         for control in page.locator(TAP_TARGETS).all():
             box = control.bounding_box()
             if box and (box["width"] < MIN_TARGET_PX or box["height"] < MIN_TARGET_PX):

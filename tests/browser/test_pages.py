@@ -113,6 +113,24 @@ def test_partner_and_admin_pages(app: Any, catalog: dict[str, str], shared_fixtu
     page_checks.assert_clean()
 
 
+def test_details_a_person_notices(app: Any, new_page: Any) -> None:
+    """The icon loads (no 404 on any page), and the log-in form's last line does not touch the button."""
+    missing: list[str] = []
+    page = new_page(width=375)
+    page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
+    page.goto("/login")
+    page.goto("/help")
+    assert page.evaluate("() => document.querySelector('link[rel=icon]').href").endswith("/static/favicon.svg")
+    icon = page.request.get("/favicon.ico")
+    assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml")
+    assert missing == []
+    page.goto("/login")
+    button = page.get_by_role("button", name="Log in").bounding_box()
+    new_here = page.get_by_text("New here?").bounding_box()
+    assert button is not None and new_here is not None
+    assert new_here["y"] - (button["y"] + button["height"]) >= 16  # a line's gap, not glued to the button
+
+
 def test_the_accessibility_check_finds_real_problems(new_page: Any, screens_dir: Path) -> None:
     """The check itself works: a page with an unlabelled field and an image without text fails it."""
     checks = PageChecks(screens_dir)
