@@ -135,6 +135,9 @@ def _document_response(document: Document) -> Response:
     )
     response.headers["ETag"] = f'"{document.etag}"'
     response.headers["Last-Modified"] = http_date(document.updated)
+    # Stored bytes are the caller's, not ours: never let a browser run them on our origin.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
 

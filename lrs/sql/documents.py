@@ -267,6 +267,9 @@ def write_document(
     content_type = (content_type or "application/octet-stream").strip()
     if len(content_type) > MAX_CONTENT_TYPE:
         raise BadRequest(f"Content-Type is longer than {MAX_CONTENT_TYPE} characters")
+    if not all(" " <= char <= "~" for char in content_type):
+        # It is sent back as a header on GET: only printable ASCII may go there.
+        raise BadRequest("Content-Type may hold printable ASCII characters only")
     unconditional = if_match is None and if_none_match is None
     if merge and is_json(content_type):
         _json_object(content, "the posted document")

@@ -228,3 +228,32 @@ def test_an_anonymous_group_cannot_own_documents(xapi: XAPI) -> None:
     group = {"objectType": "Group", "member": [learner("ada"), learner("grace")]}
     response = TARGETS["agent_profile"](group).get(xapi)
     assert response.status_code == 400
+
+
+def test_stored_html_cannot_run_on_the_lrs_origin(xapi: XAPI, target: Target) -> None:
+    page = (b"<script>alert(document.cookie)</script>", "text/html")
+    target.create(xapi, page)
+    response = target.get(xapi)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+def test_a_content_type_that_cannot_be_sent_back_as_a_header_is_400(
+    xapi: XAPI, target: Target
+) -> None:
+    form = {
+        **target.params(),
+        "Authorization": xapi.authorization,
+        "X-Experience-API-Version": "1.0.3",
+        "Content-Type": "text/plain; name=\u2603",
+        "If-None-Match": "*",
+        "content": "hello",
+    }
+    response = xapi.client.post(
+        f"/xapi/{target.path}?method=PUT",
+        data=urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "Content-Type" in response.get_json()["error"]["message"]
+    assert target.get(xapi).status_code == 404
