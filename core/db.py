@@ -72,10 +72,13 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
                 conn.exec_driver_sql(f"BEGIN {mode}")
 
         @event.listens_for(engine, "before_cursor_execute")
-        def _sqlite_begin_on_write(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        def _sqlite_begin_on_write(conn: Any, cursor: Any, statement: str, _params: Any, context: Any, *_: Any) -> None:
             if conn.get_execution_options().get("sqlite_begin") != ON_WRITE or cursor.connection.in_transaction:
                 return
-            if not statement.lstrip()[:6].upper().startswith(_READS):
+            # SQLite drops FOR UPDATE from the SQL: the write lock stands in for PostgreSQL's row locks.
+            compiled = getattr(context, "compiled", None)
+            for_update = getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+            if for_update or not statement.lstrip()[:6].upper().startswith(_READS):
                 cursor.execute("BEGIN IMMEDIATE")
 
         return engine
@@ -103,7 +106,8 @@ def lazy_writer(engine: Engine) -> Engine:
     committed data (PostgreSQL's READ COMMITTED gives the same); the first statement
     that is not a SELECT or PRAGMA (a flush, Core DML, a SAVEPOINT) is preceded by
     BEGIN IMMEDIATE, so no read snapshot is ever upgraded to a write (which SQLite
-    refuses with "database is locked" when another writer got in between).
+    refuses with "database is locked" when another writer got in between). A SELECT
+    ... FOR UPDATE takes the lock too, as PostgreSQL would lock the rows it reads.
     """
     return engine.execution_options(sqlite_begin=ON_WRITE)
 

@@ -89,12 +89,12 @@ def test_every_table_cell_names_its_column_for_the_stacked_phone_layout(app: Any
     admin = signed_in(app, "admin@example.org", role="admin")
     for path in ("/admin/users/", "/help/edit", "/admin/partners/"):
         html = admin.get(path).get_data(as_text=True)
-        tables = re.findall(r"<table.*?</table>", html, re.S)
+        tables = re.findall(r"<table.*?</table>", html, re.DOTALL)
         assert tables, path
         for table in tables:
             assert '<table class="stacked">' in table, path
             headers = set(re.findall(r'<th scope="col">([^<]+)</th>', table))
-            rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S)
+            rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.DOTALL)
             assert rows, path
             for row in rows:
                 cells = re.findall(r"<td([^>]*)>", row)

@@ -119,6 +119,9 @@ def test_the_request_session_locks_at_its_first_write_only(app: Any, backend: st
             session.connection()
             assert locked_out()
         session.rollback()
+        session.scalars(select(User).with_for_update()).all()  # rows read to be changed: locked as on PostgreSQL
+        assert locked_out()
+        session.rollback()
     assert _name_of(app, "learner@example.org") == "Changed"
 
 
