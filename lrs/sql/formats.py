@@ -81,7 +81,7 @@ def _ids_actor(actor: Any) -> Any:
 def _ids_activity(activity: Any) -> Any:
     if not isinstance(activity, dict):
         return activity
-    return {"objectType": "Activity", "id": activity.get("id")}
+    return {"id": activity.get("id")}  # objectType Activity is the default, so the id alone identifies it
 
 
 def _ids_body(body: dict[str, Any]) -> dict[str, Any]:

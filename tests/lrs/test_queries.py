@@ -188,7 +188,7 @@ def test_formats_ids_and_canonical(xapi: XAPI) -> None:
     ids_form = xapi.get("statements", query_string={"format": "ids"}).get_json()["statements"][0]
     assert ids_form["actor"] == {"objectType": "Agent", **ALICE}
     assert ids_form["verb"] == {"id": PASSED}
-    assert ids_form["object"] == {"objectType": "Activity", "id": COURSE}
+    assert ids_form["object"] == {"id": COURSE}
     german = xapi.get(
         "statements", query_string={"statementId": statement_id, "format": "canonical"},
         headers={"Accept-Language": "de-DE, en;q=0.5"},
