@@ -10,9 +10,9 @@ statement is voided. It is rebuildable from the statements alone
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, String, Text, delete, insert, select
+from sqlalchemy import DateTime, String, Table, Text, delete, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lrs.db import LRSBase
@@ -34,7 +34,7 @@ class RegistrationFact(LRSBase):
     stored: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-FACTS = RegistrationFact.__table__
+FACTS = cast(Table, RegistrationFact.__table__)
 
 
 class RegistrationsProjection:
@@ -47,7 +47,9 @@ class RegistrationsProjection:
         verb = statement["verb"]["id"]
         obj = statement["object"]
         if verb == VERB_VOIDED and obj.get("objectType") == "StatementRef":
-            session.execute(delete(FACTS).where(FACTS.c.statement_id == obj["id"].lower()))
+            session.execute(
+                delete(FACTS).where(FACTS.c.statement_id == obj["id"].lower())
+            )
             return
         registration = (statement.get("context") or {}).get("registration")
         agent = ifi_key(statement["actor"])
@@ -76,7 +78,12 @@ def registrations_of(session: Session, agent: dict[str, Any]) -> list[dict[str, 
     if key is None:
         return []
     rows = session.execute(
-        select(FACTS.c.activity_id, FACTS.c.registration, FACTS.c.statement_id, FACTS.c.stored)
+        select(
+            FACTS.c.activity_id,
+            FACTS.c.registration,
+            FACTS.c.statement_id,
+            FACTS.c.stored,
+        )
         .where(FACTS.c.agent_ifi == key)
         .order_by(FACTS.c.stored.desc(), FACTS.c.statement_id)
     )

@@ -17,15 +17,27 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.http import http_date
 
 from lrs.api import bp, multipart
-from lrs.api.headers import dispatch, principal, version, xapi_args, xapi_body, xapi_header
+from lrs.api.headers import (
+    dispatch,
+    principal,
+    version,
+    xapi_args,
+    xapi_body,
+    xapi_header,
+)
 from lrs.auth import READ_MINE, READ_STATEMENTS, WRITE_STATEMENTS, Principal
 from lrs.errors import BadRequest, Forbidden, NotFound
 from lrs.sql import queries
 from lrs.sql import statements as sql
-from lrs.sql.formats import render
+from lrs.sql.formats import CanonicalDefinitions, render
 from lrs.sql.indexing import ifi_key
 from lrs.store import StatementQuery
-from lrs.validation import parse_agent_param, parse_timestamp, validate_iri, validate_uuid
+from lrs.validation import (
+    parse_agent_param,
+    parse_timestamp,
+    validate_iri,
+    validate_uuid,
+)
 
 QUERY_PARAMS = frozenset(
     {
@@ -66,11 +78,17 @@ def read_statements() -> Any:
     """
     content_type = (xapi_header("Content-Type") or "").split(";")[0].strip().lower()
     if not content_type and g.xapi_alternate:
-        content_type = "application/json"  # the form's content, when it names no Content-Type
+        content_type = (
+            "application/json"  # the form's content, when it names no Content-Type
+        )
     if content_type == "multipart/mixed":
-        body = multipart.read_statement_part(xapi_header("Content-Type") or "", xapi_body())
+        body = multipart.read_statement_part(
+            xapi_header("Content-Type") or "", xapi_body()
+        )
     elif content_type != "application/json":
-        raise BadRequest(f"statements must be sent as application/json, not {content_type or 'no Content-Type'!r}")
+        raise BadRequest(
+            f"statements must be sent as application/json, not {content_type or 'no Content-Type'!r}"
+        )
     else:
         body = xapi_body()
     if not body.strip():
@@ -89,7 +107,9 @@ def _check_restrictions(caller: Principal, statement: Any) -> None:
         caller.check_agent(statement.get("actor"))
     if caller.registration is not None:
         context = statement.get("context")
-        caller.check_registration(context.get("registration") if isinstance(context, dict) else None)
+        caller.check_registration(
+            context.get("registration") if isinstance(context, dict) else None
+        )
     if caller.activity_prefix is not None:
         obj = statement.get("object")
         if isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity":
@@ -114,7 +134,9 @@ def _put() -> Response:
     args = xapi_args()
     unknown = sorted(set(args) - {"statementId"})
     if unknown:
-        raise BadRequest(f"unknown parameter(s) for PUT statements: {', '.join(unknown)}")
+        raise BadRequest(
+            f"unknown parameter(s) for PUT statements: {', '.join(unknown)}"
+        )
     if "statementId" not in args:
         raise BadRequest("PUT statements needs the statementId parameter")
     statement_id = validate_uuid(args["statementId"], "statementId")
@@ -122,8 +144,13 @@ def _put() -> Response:
     if not isinstance(statement, dict):
         raise BadRequest("PUT statements takes one statement object")
     if "id" in statement:
-        if not isinstance(statement["id"], str) or statement["id"].lower() != statement_id:
-            raise BadRequest("the statement's id does not match the statementId parameter")
+        if (
+            not isinstance(statement["id"], str)
+            or statement["id"].lower() != statement_id
+        ):
+            raise BadRequest(
+                "the statement's id does not match the statementId parameter"
+            )
     else:
         statement = {"id": statement_id, **statement}
     _store([statement])
@@ -134,7 +161,9 @@ def _post() -> Response:
     """POST one statement or an array; 200 with the ids in order (Part Three §2.1.2)."""
     unknown = sorted(xapi_args())
     if unknown:
-        raise BadRequest(f"unknown parameter(s) for POST statements: {', '.join(unknown)}")
+        raise BadRequest(
+            f"unknown parameter(s) for POST statements: {', '.join(unknown)}"
+        )
     body = read_statements()
     batch = body if isinstance(body, list) else [body]
     limit = current_app.extensions["lrs"].config.max_batch
@@ -153,7 +182,10 @@ def _json_response(body: Any, status: int = 200) -> Response:
 @bp.after_request
 def _consistent_through(response: Response) -> Response:
     """Every Statement Resource response, errors included, carries the header (Part Three §2.1.3)."""
-    if request.endpoint == "xapi.statements" and CONSISTENT_THROUGH not in response.headers:
+    if (
+        request.endpoint == "xapi.statements"
+        and CONSISTENT_THROUGH not in response.headers
+    ):
         through = sql.consistent_through(current_app.extensions["lrs"].engine)
         response.headers[CONSISTENT_THROUGH] = sql.format_timestamp(through)
     return response
@@ -184,7 +216,9 @@ def _get() -> Response:
         return _get_one(caller, args)
     unknown = sorted(set(args) - QUERY_PARAMS)
     if unknown:
-        raise BadRequest(f"unknown parameter(s) for GET statements: {', '.join(unknown)}")
+        raise BadRequest(
+            f"unknown parameter(s) for GET statements: {', '.join(unknown)}"
+        )
     return _query(caller, _parse_query(args))
 
 
@@ -202,7 +236,9 @@ def _get_one(caller: Principal, args: Any) -> Response:
     name = "statementId" if "statementId" in args else "voidedStatementId"
     others = sorted(set(args) - {name} - SINGLE_EXTRA)
     if others:
-        raise BadRequest(f"{name} may only be combined with format and attachments, not {', '.join(others)}")
+        raise BadRequest(
+            f"{name} may only be combined with format and attachments, not {', '.join(others)}"
+        )
     statement_id = validate_uuid(args[name], name)
     fmt = _format(args)
     attachments = _boolean(args, "attachments")
@@ -210,7 +246,10 @@ def _get_one(caller: Principal, args: Any) -> Response:
     lrs = current_app.extensions["lrs"]
     with lrs.sessions() as session:
         payload = sql.get_statement_text(
-            session, statement_id, voided=name == "voidedStatementId", authority_ifi=mine
+            session,
+            statement_id,
+            voided=name == "voidedStatementId",
+            authority_ifi=mine,
         )
     if payload is None:
         raise NotFound(f"no statement with {name} {statement_id}")
@@ -218,9 +257,20 @@ def _get_one(caller: Principal, args: Any) -> Response:
     if not _visible(caller, statement):
         raise NotFound(f"no statement with {name} {statement_id}")
     if fmt != "exact":
-        payload = json.dumps(render(statement, fmt, xapi_header("Accept-Language")))
-    response = _attachments_response(payload) if attachments else _json_response(payload)
-    response.headers["Last-Modified"] = http_date(parse_timestamp(statement["stored"], "2.0.0"))
+        with lrs.sessions() as session:
+            rendered = render(
+                statement,
+                fmt,
+                xapi_header("Accept-Language"),
+                CanonicalDefinitions(session),
+            )
+        payload = json.dumps(rendered)
+    response = (
+        _attachments_response(payload) if attachments else _json_response(payload)
+    )
+    response.headers["Last-Modified"] = http_date(
+        parse_timestamp(statement["stored"], "2.0.0")
+    )
     return response
 
 
@@ -240,7 +290,9 @@ def _parse_query(args: Any) -> StatementQuery:
     if "agent" in args:
         query.agent = parse_agent_param(args["agent"], ver)
         if ifi_key(query.agent) is None:
-            raise BadRequest("agent must be identified by mbox, mbox_sha1sum, openid or account")
+            raise BadRequest(
+                "agent must be identified by mbox, mbox_sha1sum, openid or account"
+            )
     if "verb" in args:
         validate_iri(args["verb"], "verb")
         query.verb = args["verb"]
@@ -305,6 +357,7 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
     more_state = _more_state(caller, query)
     base_url = url_for("xapi.statements")
     serializer = _serializer()
+    canonical = CanonicalDefinitions(session)
 
     def body() -> Iterator[str]:
         try:
@@ -317,7 +370,14 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
                     return
                 sequence, payload = row
                 if query.format != "exact":
-                    payload = json.dumps(render(json.loads(payload), query.format, accept_language))
+                    payload = json.dumps(
+                        render(
+                            json.loads(payload),
+                            query.format,
+                            accept_language,
+                            canonical,
+                        )
+                    )
                 yield ("," if count else "") + payload
                 count, last = count + 1, sequence
                 row = next(rows, None)
@@ -347,7 +407,9 @@ def _attachments_response(statement_json: str) -> Response:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.extensions["lrs"].config.secret_key, salt=MORE_SALT)
+    return URLSafeSerializer(
+        current_app.extensions["lrs"].config.secret_key, salt=MORE_SALT
+    )
 
 
 def _more_state(caller: Principal, query: StatementQuery) -> dict[str, Any]:

@@ -1,14 +1,22 @@
 """The ``format`` parameter of GET /xapi/statements: ids, exact, canonical (xAPI 1.0.3 Part Three §2.1.3).
 
 ``exact`` is the stored JSON text itself. ``ids`` keeps only what identifies each Agent,
-Group, Activity and Verb. ``canonical`` returns Activities and Verbs with one language
-per language map, chosen with Accept-Language ("Language Filtering Requirements for
+Group, Activity and Verb. ``canonical`` returns Activities with the LRS's canonical
+definition, and Activities and Verbs with one language per language map, chosen with
+Accept-Language ("Language Filtering Requirements for
 Canonical Format Statements").
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lrs.sql.indexing import activity_links, map_context
+
+#: Canonical definitions by activity id (None: the LRS knows none for it).
+Definitions = dict[str, dict[str, Any] | None]
 
 IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
 DEFINITION_MAPS = ("name", "description")
@@ -52,12 +60,42 @@ def pick_language(language_map: Any, languages: list[str]) -> Any:
     return {key: language_map[key]}
 
 
-def render(statement: dict[str, Any], format: str, accept_language: str | None) -> dict[str, Any]:
+class CanonicalDefinitions:
+    """The LRS's canonical Activity definitions (lrs.sql.activities), fetched once per activity per response."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known: dict[str, dict[str, Any] | None] = {}
+
+    def for_statement(
+        self, statement: dict[str, Any]
+    ) -> dict[str, dict[str, Any] | None]:
+        """The cache, filled with the definitions of every activity ``statement`` mentions."""
+        from lrs.sql.activities import canonical_definitions
+
+        missing = {
+            activity for activity, _relation in activity_links(statement)
+        } - self.known.keys()
+        if missing:
+            found = canonical_definitions(self.session, missing)
+            self.known.update((activity, found.get(activity)) for activity in missing)
+        return self.known
+
+
+def render(
+    statement: dict[str, Any],
+    format: str,
+    accept_language: str | None,
+    canonical: CanonicalDefinitions | None = None,
+) -> dict[str, Any]:
     """A statement in ``format`` ("ids" or "canonical"; "exact" returns it unchanged)."""
     if format == "ids":
         return _ids_body(statement)
     if format == "canonical":
-        return _canonical_body(statement, parse_accept_language(accept_language))
+        definitions = canonical.for_statement(statement) if canonical else {}
+        return _canonical_body(
+            statement, parse_accept_language(accept_language), definitions
+        )
     return statement
 
 
@@ -81,7 +119,9 @@ def _ids_actor(actor: Any) -> Any:
 def _ids_activity(activity: Any) -> Any:
     if not isinstance(activity, dict):
         return activity
-    return {"id": activity.get("id")}  # objectType Activity is the default, so the id alone identifies it
+    return {
+        "id": activity.get("id")
+    }  # objectType Activity is the default, so the id alone identifies it
 
 
 def _ids_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -100,34 +140,23 @@ def _ids_body(body: dict[str, Any]) -> dict[str, Any]:
             out["object"] = _ids_actor(obj)
         elif object_type == "SubStatement":
             out["object"] = _ids_body(obj)
-    context = out.get("context")
-    if isinstance(context, dict):
-        context = dict(context)
-        for key in ("instructor", "team"):
-            if key in context:
-                context[key] = _ids_actor(context[key])
-        activities = context.get("contextActivities")
-        if isinstance(activities, dict):
-            context["contextActivities"] = {
-                relation: [_ids_activity(a) for a in value] if isinstance(value, list) else _ids_activity(value)
-                for relation, value in activities.items()
-            }
-        for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
-            if isinstance(context.get(key), list):
-                context[key] = [
-                    {**e, inner: _ids_actor(e.get(inner))} if isinstance(e, dict) else e for e in context[key]
-                ]
-        out["context"] = context
+    if isinstance(out.get("context"), dict):
+        out["context"] = map_context(out["context"], _ids_actor, _ids_activity)
     return out
 
 
 # -- canonical ----------------------------------------------------------------
 
 
-def _canonical_activity(activity: Any, languages: list[str]) -> Any:
-    if not isinstance(activity, dict) or not isinstance(activity.get("definition"), dict):
+def _canonical_activity(
+    activity: Any, languages: list[str], definitions: Definitions
+) -> Any:
+    if not isinstance(activity, dict):
         return activity
-    definition = dict(activity["definition"])
+    definition = definitions.get(activity.get("id", "")) or activity.get("definition")
+    if not isinstance(definition, dict):
+        return activity
+    definition = dict(definition)
     for key in DEFINITION_MAPS:
         if key in definition:
             definition[key] = pick_language(definition[key], languages)
@@ -142,7 +171,9 @@ def _canonical_activity(activity: Any, languages: list[str]) -> Any:
     return {**activity, "definition": definition}
 
 
-def _canonical_body(body: dict[str, Any], languages: list[str]) -> dict[str, Any]:
+def _canonical_body(
+    body: dict[str, Any], languages: list[str], definitions: Definitions
+) -> dict[str, Any]:
     out = dict(body)
     verb = out.get("verb")
     if isinstance(verb, dict) and "display" in verb:
@@ -151,18 +182,13 @@ def _canonical_body(body: dict[str, Any], languages: list[str]) -> dict[str, Any
     if isinstance(obj, dict):
         object_type = obj.get("objectType", "Activity")
         if object_type == "Activity":
-            out["object"] = _canonical_activity(obj, languages)
+            out["object"] = _canonical_activity(obj, languages, definitions)
         elif object_type == "SubStatement":
-            out["object"] = _canonical_body(obj, languages)
-    context = out.get("context")
-    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
-        out["context"] = {
-            **context,
-            "contextActivities": {
-                relation: [_canonical_activity(a, languages) for a in value]
-                if isinstance(value, list)
-                else _canonical_activity(value, languages)
-                for relation, value in context["contextActivities"].items()
-            },
-        }
+            out["object"] = _canonical_body(obj, languages, definitions)
+    if isinstance(out.get("context"), dict):
+        out["context"] = map_context(
+            out["context"],
+            lambda actor: actor,
+            lambda a: _canonical_activity(a, languages, definitions),
+        )
     return out

@@ -9,6 +9,7 @@ answer ``related_agents`` / ``related_activities``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -70,7 +71,9 @@ def agent_links(statement: dict[str, Any]) -> set[tuple[str, str]]:
     return links
 
 
-def _body_agent_links(body: dict[str, Any], links: set[tuple[str, str]], *, sub: bool) -> None:
+def _body_agent_links(
+    body: dict[str, Any], links: set[tuple[str, str]], *, sub: bool
+) -> None:
     for key in _actor_keys(body.get("actor")):
         links.add((key, "sub" if sub else "actor"))
     obj = body.get("object") or {}
@@ -98,7 +101,9 @@ def activity_links(statement: dict[str, Any]) -> set[tuple[str, str]]:
     return links
 
 
-def _body_activity_links(body: dict[str, Any], links: set[tuple[str, str]], *, sub: bool) -> None:
+def _body_activity_links(
+    body: dict[str, Any], links: set[tuple[str, str]], *, sub: bool
+) -> None:
     obj = body.get("object") or {}
     object_type = obj.get("objectType", "Activity")
     if object_type == "Activity" and "id" in obj:
@@ -114,7 +119,10 @@ def _body_activity_links(body: dict[str, Any], links: set[tuple[str, str]], *, s
 
 def activities_as_arrays(body: dict[str, Any]) -> None:
     """Turn single contextActivities values into arrays of one, in place (Data §2.4.6.2)."""
-    for holder in (body, body.get("object") if isinstance(body.get("object"), dict) else None):
+    for holder in (
+        body,
+        body.get("object") if isinstance(body.get("object"), dict) else None,
+    ):
         if not holder:
             continue
         activities = (holder.get("context") or {}).get("contextActivities")
@@ -127,7 +135,9 @@ def activities_as_arrays(body: dict[str, Any]) -> None:
 # -- statement comparison (Data §2.3.1) ------------------------------------------
 
 
-def same_statement(stored: dict[str, Any], incoming: dict[str, Any], instant: Any) -> bool:
+def same_statement(
+    stored: dict[str, Any], incoming: dict[str, Any], instant: Any
+) -> bool:
     """Whether ``incoming`` matches the ``stored`` statement, ignoring what immutability exempts.
 
     Ignored: properties the LRS assigns (stored, authority, version; timestamp when the
@@ -136,9 +146,9 @@ def same_statement(stored: dict[str, Any], incoming: dict[str, Any], instant: An
     single-versus-array contextActivities. Everything else, result duration included,
     must be equal.
     """
-    if "timestamp" in incoming and "timestamp" in stored:
-        if instant(incoming["timestamp"]) != instant(stored["timestamp"]):
-            return False
+    both = "timestamp" in incoming and "timestamp" in stored
+    if both and instant(incoming["timestamp"]) != instant(stored["timestamp"]):
+        return False
     return _body(stored, instant) == _body(incoming, instant)
 
 
@@ -165,24 +175,33 @@ def _body(body: dict[str, Any], instant: Any) -> dict[str, Any]:
     return out
 
 
-def _context(context: dict[str, Any]) -> dict[str, Any]:
+def map_context(
+    context: dict[str, Any],
+    actor: Callable[[Any], Any],
+    activity: Callable[[dict[str, Any]], Any],
+) -> dict[str, Any]:
+    """A copy of a context with each Agent/Group mapped by ``actor`` and each context Activity by ``activity``."""
     out = dict(context)
     for key in ("instructor", "team"):
         if key in out:
-            out[key] = _actor(out[key])
+            out[key] = actor(out[key])
     activities = out.get("contextActivities")
     if isinstance(activities, dict):
         out["contextActivities"] = {
-            relation: [a.get("id") for a in _context_activity_list(value)]
+            relation: [activity(a) for a in _context_activity_list(value)]
             for relation, value in activities.items()
         }
     for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
         if isinstance(out.get(key), list):
             out[key] = [
-                {**entry, inner: _actor(entry.get(inner))} if isinstance(entry, dict) else entry
-                for entry in out[key]
+                {**e, inner: actor(e.get(inner))} if isinstance(e, dict) else e
+                for e in out[key]
             ]
     return out
+
+
+def _context(context: dict[str, Any]) -> dict[str, Any]:
+    return map_context(context, _actor, lambda activity: activity.get("id"))
 
 
 def _actor(actor: Any) -> Any:
@@ -203,6 +222,8 @@ def utc_instant(value: Any) -> datetime | Any:
     if not isinstance(value, str):
         return value
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        return datetime.fromisoformat(
+            value.replace("Z", "+00:00").replace("z", "+00:00")
+        )
     except ValueError:
         return value

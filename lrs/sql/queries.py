@@ -13,10 +13,10 @@ import json
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from lrs.sql.formats import render
+from lrs.sql.formats import CanonicalDefinitions, render
 from lrs.sql.indexing import DIRECT_ACTIVITY, DIRECT_AGENT, ifi_key
 from lrs.sql.statements import ACTIVITY_LINKS, AGENT_LINKS, STATEMENTS
 from lrs.store import StatementQuery
@@ -42,7 +42,9 @@ def _filters(query: StatementQuery, table: Any) -> list[ColumnElement[bool]]:
                 links = links.where(AGENT_LINKS.c.relation.in_(DIRECT_AGENT))
             conditions.append(table.c.sequence.in_(links))
     if query.activity is not None:
-        links = select(ACTIVITY_LINKS.c.sequence).where(ACTIVITY_LINKS.c.activity_id == query.activity)
+        links = select(ACTIVITY_LINKS.c.sequence).where(
+            ACTIVITY_LINKS.c.activity_id == query.activity
+        )
         if not query.related_activities:
             links = links.where(ACTIVITY_LINKS.c.relation == DIRECT_ACTIVITY)
         conditions.append(table.c.sequence.in_(links))
@@ -67,8 +69,15 @@ def _via_statement_refs(query: StatementQuery) -> Select[Any]:
     """Sequences of StatementRef statements whose target chain contains a match (recursive CTE)."""
     referrer = STATEMENTS.alias("referrer")
     chain = (
-        select(referrer.c.sequence.label("sequence"), referrer.c.object_statement_id.label("target"))
-        .where(referrer.c.object_statement_id.is_not(None), referrer.c.is_voided.is_(False), *_bounds(query, referrer))
+        select(
+            referrer.c.sequence.label("sequence"),
+            referrer.c.object_statement_id.label("target"),
+        )
+        .where(
+            referrer.c.object_statement_id.is_not(None),
+            referrer.c.is_voided.is_(False),
+            *_bounds(query, referrer),
+        )
         .cte("ref_chain", recursive=True)
     )
     hop = STATEMENTS.alias("hop")
@@ -85,28 +94,40 @@ def _via_statement_refs(query: StatementQuery) -> Select[Any]:
     )
 
 
-def build_select(query: StatementQuery, columns: tuple[Any, ...] | None = None) -> Select[Any]:
+def build_select(
+    query: StatementQuery, columns: tuple[Any, ...] | None = None
+) -> Select[Any]:
     """The SELECT for a statement query, in commit order (newest first unless ascending)."""
-    table: Table = STATEMENTS  # type: ignore[assignment]
+    table = STATEMENTS
     cols = columns or (table.c.sequence, table.c.payload)
     conditions = [table.c.is_voided.is_(False), *_bounds(query, table)]
     filters = _filters(query, table)
     if filters:
-        conditions.append(or_(and_(*filters), table.c.sequence.in_(_via_statement_refs(query))))
+        conditions.append(
+            or_(and_(*filters), table.c.sequence.in_(_via_statement_refs(query)))
+        )
     if query.after_sequence is not None:
         conditions.append(
-            table.c.sequence > query.after_sequence if query.ascending else table.c.sequence < query.after_sequence
+            table.c.sequence > query.after_sequence
+            if query.ascending
+            else table.c.sequence < query.after_sequence
         )
     statement = select(*cols).where(*conditions)
-    statement = statement.order_by(table.c.sequence.asc() if query.ascending else table.c.sequence.desc())
+    statement = statement.order_by(
+        table.c.sequence.asc() if query.ascending else table.c.sequence.desc()
+    )
     if query.limit:
         statement = statement.limit(query.limit)
     return statement
 
 
-def iter_statement_rows(session: Session, query: StatementQuery) -> Generator[tuple[int, str], None, None]:
+def iter_statement_rows(
+    session: Session, query: StatementQuery
+) -> Generator[tuple[int, str], None, None]:
     """(sequence, stored JSON text) of each matching statement, streamed from the database."""
-    result = session.execute(build_select(query).execution_options(yield_per=STREAM_CHUNK))
+    result = session.execute(
+        build_select(query).execution_options(yield_per=STREAM_CHUNK)
+    )
     try:
         for sequence, payload in result:
             yield int(sequence), payload
@@ -116,12 +137,20 @@ def iter_statement_rows(session: Session, query: StatementQuery) -> Generator[tu
 
 
 def iter_statements(
-    session: Session, query: StatementQuery, version: str, accept_language: str | None = None
+    session: Session,
+    query: StatementQuery,
+    version: str,
+    accept_language: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every statement matching ``query`` as a dict in ``query.format``, streamed (Part Three §2.1.3)."""
+    canonical = CanonicalDefinitions(session)
     for _sequence, payload in iter_statement_rows(session, query):
         statement: dict[str, Any] = json.loads(payload)
-        yield render(statement, query.format, accept_language) if query.format != "exact" else statement
+        yield (
+            render(statement, query.format, accept_language, canonical)
+            if query.format != "exact"
+            else statement
+        )
 
 
 def iter_all_statements(session: Session) -> Iterator[dict[str, Any]]:

@@ -17,9 +17,22 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, bindparam, case, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    case,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -28,7 +41,14 @@ from lrs.db import LRSBase
 from lrs.errors import BadRequest, Conflict
 from lrs.hooks import Hooks
 from lrs.sql.attachments import AttachmentData, store_attachments
-from lrs.sql.indexing import activities_as_arrays, activity_links, agent_links, ifi_key, same_statement, utc_instant
+from lrs.sql.indexing import (
+    activities_as_arrays,
+    activity_links,
+    agent_links,
+    ifi_key,
+    same_statement,
+    utc_instant,
+)
 from lrs.validation import parse_timestamp, validate_statement, validate_uuid
 from lrs.vocab import VERB_VOIDED
 
@@ -38,7 +58,9 @@ class Statement(LRSBase):
 
     __tablename__ = "lrs_statement"
 
-    sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sequence: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False
+    )
     statement_id: Mapped[str] = mapped_column(String(36))
     verb_iri: Mapped[str] = mapped_column(Text)
     registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
@@ -83,7 +105,9 @@ class StatementCounter(LRSBase):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_sequence: Mapped[int] = mapped_column(BigInteger)
-    last_stored: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_stored: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
 
 T = TypeVar("T")
@@ -92,10 +116,10 @@ RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 #: lrs.db's busy timeout, restored after a lock probe.
 SQLITE_BUSY_MS = 30000
 
-STATEMENTS = Statement.__table__
-AGENT_LINKS = StatementAgent.__table__
-ACTIVITY_LINKS = StatementActivity.__table__
-COUNTER = StatementCounter.__table__
+STATEMENTS = cast(Table, Statement.__table__)
+AGENT_LINKS = cast(Table, StatementAgent.__table__)
+ACTIVITY_LINKS = cast(Table, StatementActivity.__table__)
+COUNTER = cast(Table, StatementCounter.__table__)
 
 
 @dataclass
@@ -112,7 +136,9 @@ class _Prepared:
 
 def aware(moment: datetime) -> datetime:
     """A datetime from the database as aware UTC (SQLite returns naive ones)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return (
+        moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    )
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -134,9 +160,13 @@ def dump(statement: dict[str, Any]) -> str:
 def _prepare(raw: Any, version: str, authority: dict[str, Any]) -> _Prepared:
     """Validate one statement and fill in what the LRS sets before the lock (Data §2.4.1, §2.4.9, §2.4.10)."""
     validate_statement(raw, version)
-    statement_id = validate_uuid(raw["id"], "statement.id") if "id" in raw else str(uuid.uuid4())
+    statement_id = (
+        validate_uuid(raw["id"], "statement.id") if "id" in raw else str(uuid.uuid4())
+    )
     statement: dict[str, Any] = {"id": statement_id}
-    statement.update((k, v) for k, v in raw.items() if k not in ("id", "stored", "authority"))
+    statement.update(
+        (k, v) for k, v in raw.items() if k not in ("id", "stored", "authority")
+    )
     activities_as_arrays(statement)
     if "timestamp" in statement and version != "1.0.3":
         # 2.0: a timestamp in another time zone is converted to UTC, not refused.
@@ -148,7 +178,9 @@ def _prepare(raw: Any, version: str, authority: dict[str, Any]) -> _Prepared:
     obj = statement["object"]
     target = obj["id"] if obj.get("objectType") == "StatementRef" else None
     voiding = statement["verb"]["id"] == VERB_VOIDED and target is not None
-    return _Prepared(statement, statement_id, "timestamp" in raw, target and target.lower(), voiding)
+    return _Prepared(
+        statement, statement_id, "timestamp" in raw, target and target.lower(), voiding
+    )
 
 
 def _lock_counter(session: Session, count: int) -> tuple[int, datetime]:
@@ -161,7 +193,9 @@ def _lock_counter(session: Session, count: int) -> tuple[int, datetime]:
         .values(
             last_sequence=COUNTER.c.last_sequence + count,
             last_stored=case(
-                (last_stored.is_(None), stored), (last_stored < stored, stored), else_=last_stored
+                (last_stored.is_(None), stored),
+                (last_stored < stored, stored),
+                else_=last_stored,
             ),
         )
         .returning(COUNTER.c.last_sequence, COUNTER.c.last_stored)
@@ -193,7 +227,9 @@ def store_statements(
     ids = [p.statement_id for p in prepared]
     if len(set(ids)) != len(ids):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
-        raise BadRequest(f"the batch uses the same statement id more than once: {', '.join(dupes)}")
+        raise BadRequest(
+            f"the batch uses the same statement id more than once: {', '.join(dupes)}"
+        )
     if not prepared:
         return []
     first_sequence, stored = _lock_counter(session, len(prepared))
@@ -205,7 +241,9 @@ def store_statements(
         if old is None:
             fresh.append(p)
         elif not same_statement(old, p.statement, utc_instant):
-            raise Conflict(f"statement {p.statement_id} is already stored with different content")
+            raise Conflict(
+                f"statement {p.statement_id} is already stored with different content"
+            )
     if not fresh:
         return ids
     _check_voiding(session, fresh)
@@ -221,9 +259,13 @@ def store_statements(
         hooks.check(session, statement)
         sequence = first_sequence + offset
         rows.append(_row(p, sequence, stored, version))
-        agents.extend({"ifi": k, "relation": r, "sequence": sequence} for k, r in agent_links(statement))
+        agents.extend(
+            {"ifi": k, "relation": r, "sequence": sequence}
+            for k, r in agent_links(statement)
+        )
         activities.extend(
-            {"activity_id": a, "relation": r, "sequence": sequence} for a, r in activity_links(statement)
+            {"activity_id": a, "relation": r, "sequence": sequence}
+            for a, r in activity_links(statement)
         )
     session.execute(insert(STATEMENTS), rows)
     if agents:
@@ -231,7 +273,11 @@ def store_statements(
     if activities:
         session.execute(insert(ACTIVITY_LINKS), activities)
     if attachments:
-        store_attachments(session, [(first_sequence + i, p.statement) for i, p in enumerate(fresh)], attachments)
+        store_attachments(
+            session,
+            [(first_sequence + i, p.statement) for i, p in enumerate(fresh)],
+            attachments,
+        )
     voidings = [{"target": p.target, "by": p.statement_id} for p in fresh if p.voiding]
     if voidings:
         session.execute(
@@ -270,7 +316,9 @@ def _row(p: _Prepared, sequence: int, stored: datetime, version: str) -> dict[st
         "object_statement_id": p.target,
         "authority_ifi": ifi_key(statement["authority"]) or "",
         "stored": stored,
-        "timestamp": parse_timestamp(statement["timestamp"], "2.0.0") if p.given_timestamp else stored,
+        "timestamp": parse_timestamp(statement["timestamp"], "2.0.0")
+        if p.given_timestamp
+        else stored,
         "is_voided": p.voided_by is not None,
         "voided_by": p.voided_by,
         "payload": dump(statement),
@@ -279,7 +327,9 @@ def _row(p: _Prepared, sequence: int, stored: datetime, version: str) -> dict[st
 
 def _existing(session: Session, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The already stored statements among ``ids``, parsed (one query)."""
-    query = select(STATEMENTS.c.statement_id, STATEMENTS.c.payload).where(STATEMENTS.c.statement_id.in_(list(ids)))
+    query = select(STATEMENTS.c.statement_id, STATEMENTS.c.payload).where(
+        STATEMENTS.c.statement_id.in_(list(ids))
+    )
     return {row.statement_id: json.loads(row.payload) for row in session.execute(query)}
 
 
@@ -302,12 +352,15 @@ def _check_voiding(session: Session, fresh: list[_Prepared]) -> None:
                 continue
             target = in_batch.get(p.target)
             if p.target in known_voiding or (target is not None and target.voiding):
-                raise BadRequest(f"statement {p.statement_id} voids {p.target}, which is itself a voiding statement")
+                raise BadRequest(
+                    f"statement {p.statement_id} voids {p.target}, which is itself a voiding statement"
+                )
             if target is not None and target.voided_by is None:
                 target.voided_by = p.statement_id
     earlier = session.execute(
         select(STATEMENTS.c.object_statement_id, STATEMENTS.c.statement_id).where(
-            STATEMENTS.c.object_statement_id.in_(list(in_batch)), STATEMENTS.c.verb_iri == VERB_VOIDED
+            STATEMENTS.c.object_statement_id.in_(list(in_batch)),
+            STATEMENTS.c.verb_iri == VERB_VOIDED,
         )
     )
     for target_id, voiding_id in earlier:
@@ -317,38 +370,56 @@ def _check_voiding(session: Session, fresh: list[_Prepared]) -> None:
 
 
 def get_statement(
-    session: Session, statement_id: str, *, voided: bool, version: str, format: str = "exact"
+    session: Session,
+    statement_id: str,
+    *,
+    voided: bool,
+    version: str,
+    format: str = "exact",
 ) -> dict[str, Any] | None:
     """One statement by statementId, or a voided one by voidedStatementId (Part Three §2.1.3, §2.1.4)."""
-    from lrs.sql.formats import render
+    from lrs.sql.formats import CanonicalDefinitions, render
 
     payload = get_statement_text(session, statement_id, voided=voided)
     if payload is None:
         return None
     statement: dict[str, Any] = json.loads(payload)
-    return render(statement, format, None) if format != "exact" else statement
+    return (
+        render(statement, format, None, CanonicalDefinitions(session))
+        if format != "exact"
+        else statement
+    )
 
 
 def get_statement_text(
-    session: Session, statement_id: str, *, voided: bool, authority_ifi: str | None = None
+    session: Session,
+    statement_id: str,
+    *,
+    voided: bool,
+    authority_ifi: str | None = None,
 ) -> str | None:
     """The stored JSON text of one statement (voided ones only when ``voided``), or None."""
     query = select(STATEMENTS.c.payload).where(
-        STATEMENTS.c.statement_id == statement_id.lower(), STATEMENTS.c.is_voided.is_(voided)
+        STATEMENTS.c.statement_id == statement_id.lower(),
+        STATEMENTS.c.is_voided.is_(voided),
     )
     if authority_ifi is not None:
         query = query.where(STATEMENTS.c.authority_ifi == authority_ifi)
     return session.scalar(query)
 
 
-def with_retries(sessions: sessionmaker[Session], work: Callable[[Session], T], attempts: int = 5) -> T:
+def with_retries(
+    sessions: sessionmaker[Session], work: Callable[[Session], T], attempts: int = 5
+) -> T:
     """Run ``work`` in one write transaction, retrying serialization failures and deadlocks."""
     for attempt in range(1, attempts + 1):
         try:
             with sessions.begin() as session:
                 return work(session)
         except DBAPIError as exc:
-            code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+            code = getattr(exc.orig, "sqlstate", None) or getattr(
+                exc.orig, "pgcode", None
+            )
             locked = "database is locked" in str(exc.orig)
             if attempt == attempts or not (code in RETRY_SQLSTATES or locked):
                 raise
@@ -369,9 +440,14 @@ def consistent_through(engine: Engine) -> datetime:
         now = now_ms()
     else:
         with Session(engine) as session:
-            free = session.execute(
-                select(COUNTER.c.id).where(COUNTER.c.id == 1).with_for_update(read=True, skip_locked=True)
-            ).first() is not None
+            free = (
+                session.execute(
+                    select(COUNTER.c.id)
+                    .where(COUNTER.c.id == 1)
+                    .with_for_update(read=True, skip_locked=True)
+                ).first()
+                is not None
+            )
             now = now_ms()
             session.rollback()
     if free:
@@ -404,5 +480,7 @@ def read_counter(session: Session) -> tuple[int, datetime]:
     The stored time of the newest committed statement is conservative: a writer holding
     the lock sets ``stored`` to at least that time. With no statements yet, now.
     """
-    row = session.execute(select(COUNTER.c.last_sequence, COUNTER.c.last_stored).where(COUNTER.c.id == 1)).one()
+    row = session.execute(
+        select(COUNTER.c.last_sequence, COUNTER.c.last_stored).where(COUNTER.c.id == 1)
+    ).one()
     return int(row[0]), aware(row[1]) if row[1] is not None else now_ms()

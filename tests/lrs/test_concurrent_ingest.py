@@ -33,7 +33,9 @@ def batch(poster: int, number: int) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow
-def test_concurrent_posts_lose_nothing(rollcall_server: Any, lrs_credential: tuple[str, str]) -> None:
+def test_concurrent_posts_lose_nothing(
+    rollcall_server: Any, lrs_credential: tuple[str, str]
+) -> None:
     rollcall_server.start()
     headers = {
         "Authorization": basic_auth(*lrs_credential),
@@ -71,13 +73,19 @@ def test_concurrent_posts_lose_nothing(rollcall_server: Any, lrs_credential: tup
 
     seen: list[str] = []
     with requests.Session() as http:
-        page = http.get(url, params={"limit": 100, "ascending": "true"}, headers=headers, timeout=60).json()
+        page = http.get(
+            url, params={"limit": 100, "ascending": "true"}, headers=headers, timeout=60
+        ).json()
         seen += [s["id"] for s in page["statements"]]
         while page["more"]:
-            page = http.get(rollcall_server.url + page["more"], headers=headers, timeout=60).json()
+            page = http.get(
+                rollcall_server.url + page["more"], headers=headers, timeout=60
+            ).json()
             seen += [s["id"] for s in page["statements"]]
         stored = [
-            http.get(url, params={"statementId": sid}, headers=headers, timeout=60).json()["stored"]
+            http.get(
+                url, params={"statementId": sid}, headers=headers, timeout=60
+            ).json()["stored"]
             for sid in seen[:: BATCH_SIZE * 4]
         ]
     assert len(seen) == len(set(seen)) == len(acknowledged)

@@ -15,11 +15,16 @@ from lrs.errors import Refused
 from lrs.vocab import VERB_REGISTERED, VERB_VOIDED
 from tests.conftest import new_uuid
 
-LEARNER = {"objectType": "Agent", "account": {"homePage": "https://rollcall.example", "name": "u-1"}}
+LEARNER = {
+    "objectType": "Agent",
+    "account": {"homePage": "https://rollcall.example", "name": "u-1"},
+}
 OTHER = {"objectType": "Agent", "mbox": "mailto:other@example.org"}
 
 
-def registered(agent: dict[str, Any], course: str, registration: str | None = None, **extra: Any) -> dict[str, Any]:
+def registered(
+    agent: dict[str, Any], course: str, registration: str | None = None, **extra: Any
+) -> dict[str, Any]:
     return {
         "id": new_uuid(),
         "actor": agent,
@@ -31,14 +36,20 @@ def registered(agent: dict[str, Any], course: str, registration: str | None = No
 
 
 def void(statement_id: str) -> dict[str, Any]:
-    return {"actor": OTHER, "verb": {"id": VERB_VOIDED}, "object": {"objectType": "StatementRef", "id": statement_id}}
+    return {
+        "actor": OTHER,
+        "verb": {"id": VERB_VOIDED},
+        "object": {"objectType": "StatementRef", "id": statement_id},
+    }
 
 
 def test_registered_statements_show_up_newest_first(lrs_client: Any) -> None:
     first = registered(LEARNER, "http://example.org/courses/a")
     second = registered(LEARNER, "http://example.org/courses/b")
     lrs_client.store_statement(first)
-    lrs_client.store_statements([second, registered(OTHER, "http://example.org/courses/a")])
+    lrs_client.store_statements(
+        [second, registered(OTHER, "http://example.org/courses/a")]
+    )
     rows = lrs_client.registrations(LEARNER)
     assert [r["statement_id"] for r in rows] == [second["id"], first["id"]]
     assert rows[1]["activity_id"] == "http://example.org/courses/a"
@@ -47,8 +58,15 @@ def test_registered_statements_show_up_newest_first(lrs_client: Any) -> None:
     assert lrs_client.registrations({"mbox": "mailto:nobody@example.org"}) == []
 
 
-def test_other_verbs_and_statements_without_registration_are_ignored(lrs_client: Any) -> None:
-    lrs_client.store_statement({**registered(LEARNER, "http://example.org/c"), "verb": {"id": "http://example.org/liked"}})
+def test_other_verbs_and_statements_without_registration_are_ignored(
+    lrs_client: Any,
+) -> None:
+    lrs_client.store_statement(
+        {
+            **registered(LEARNER, "http://example.org/c"),
+            "verb": {"id": "http://example.org/liked"},
+        }
+    )
     no_registration = registered(LEARNER, "http://example.org/c")
     del no_registration["context"]
     lrs_client.store_statement(no_registration)
@@ -62,7 +80,9 @@ def test_a_repeated_enrollment_is_a_no_op(lrs_client: Any) -> None:
     assert len(lrs_client.registrations(LEARNER)) == 1
 
 
-def test_voiding_removes_the_registration_even_when_the_voiding_came_first(lrs_client: Any) -> None:
+def test_voiding_removes_the_registration_even_when_the_voiding_came_first(
+    lrs_client: Any,
+) -> None:
     kept = registered(LEARNER, "http://example.org/courses/kept")
     mistake = registered(LEARNER, "http://example.org/courses/mistake")
     early = registered(LEARNER, "http://example.org/courses/early")
@@ -70,11 +90,18 @@ def test_voiding_removes_the_registration_even_when_the_voiding_came_first(lrs_c
     lrs_client.store_statement(void(mistake["id"]))
     lrs_client.store_statement(void(early["id"]))
     lrs_client.store_statement(early)
-    assert [r["statement_id"] for r in lrs_client.registrations(LEARNER)] == [kept["id"]]
+    assert [r["statement_id"] for r in lrs_client.registrations(LEARNER)] == [
+        kept["id"]
+    ]
 
 
-def test_the_live_projection_equals_a_rebuild_from_statements(lrs_client: Any, runner: Any) -> None:
-    statements = [registered(LEARNER if n % 2 else OTHER, f"http://example.org/courses/{n % 3}") for n in range(12)]
+def test_the_live_projection_equals_a_rebuild_from_statements(
+    lrs_client: Any, runner: Any
+) -> None:
+    statements = [
+        registered(LEARNER if n % 2 else OTHER, f"http://example.org/courses/{n % 3}")
+        for n in range(12)
+    ]
     lrs_client.store_statements(statements[:6])
     for statement in statements[6:]:
         lrs_client.store_statement(statement)
@@ -88,7 +115,9 @@ def test_the_live_projection_equals_a_rebuild_from_statements(lrs_client: Any, r
     report = json.loads(result.output)
     assert report["projections"] == ["registrations"]
     assert report["statements"] == 12 + 3 - 3  # voided statements are not replayed
-    assert {json.dumps(a): lrs_client.registrations(a) for a in (LEARNER, OTHER)} == live
+    assert {
+        json.dumps(a): lrs_client.registrations(a) for a in (LEARNER, OTHER)
+    } == live
 
 
 def test_a_refusing_rule_stores_nothing_of_its_batch(lrs_client: Any) -> None:
@@ -99,7 +128,9 @@ def test_a_refusing_rule_stores_nothing_of_its_batch(lrs_client: Any) -> None:
     lrs_client.add_rule(one_enrollment_per_course)
     good = registered(LEARNER, "http://example.org/courses/open")
     with pytest.raises(Refused, match="closed"):
-        lrs_client.store_statements([good, registered(LEARNER, "http://example.org/courses/closed")])
+        lrs_client.store_statements(
+            [good, registered(LEARNER, "http://example.org/courses/closed")]
+        )
     assert lrs_client.registrations(LEARNER) == []
     assert lrs_client.get_statement(good["id"]) is None
 

@@ -18,18 +18,30 @@ from tests.conftest import XAPI, basic_auth, new_uuid
 ALICE = {"objectType": "Agent", "name": "Alice", "mbox": "mailto:alice@example.org"}
 
 
-def said(text: str = "hello", actor: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+def said(
+    text: str = "hello", actor: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     """A small valid statement: ``actor`` commented on a page called ``text``."""
     return {
         "actor": actor or ALICE,
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/commented", "display": {"en-US": "commented"}},
-        "object": {"id": f"http://example.org/pages/{text}", "definition": {"name": {"en-US": text}}},
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/commented",
+            "display": {"en-US": "commented"},
+        },
+        "object": {
+            "id": f"http://example.org/pages/{text}",
+            "definition": {"name": {"en-US": text}},
+        },
         **extra,
     }
 
 
 def voiding(target: str) -> dict[str, Any]:
-    return {"actor": ALICE, "verb": {"id": VERB_VOIDED}, "object": {"objectType": "StatementRef", "id": target}}
+    return {
+        "actor": ALICE,
+        "verb": {"id": VERB_VOIDED},
+        "object": {"objectType": "StatementRef", "id": target},
+    }
 
 
 def fetch(xapi: XAPI, statement_id: str, *, voided: bool = False) -> Any:
@@ -37,10 +49,14 @@ def fetch(xapi: XAPI, statement_id: str, *, voided: bool = False) -> Any:
     return xapi.get("statements", query_string={name: statement_id})
 
 
-def test_put_stores_under_the_given_id_and_answers_204(xapi: XAPI, xapi_version: str) -> None:
+def test_put_stores_under_the_given_id_and_answers_204(
+    xapi: XAPI, xapi_version: str
+) -> None:
     xapi.version = xapi_version
     statement_id = new_uuid()
-    response = xapi.put("statements", query_string={"statementId": statement_id}, json=said())
+    response = xapi.put(
+        "statements", query_string={"statementId": statement_id}, json=said()
+    )
     assert response.status_code == 204
     got = fetch(xapi, statement_id)
     assert got.status_code == 200
@@ -51,16 +67,32 @@ def test_put_stores_under_the_given_id_and_answers_204(xapi: XAPI, xapi_version:
 def test_put_needs_a_statement_id_that_matches_the_body(xapi: XAPI) -> None:
     assert xapi.put("statements", json=said()).status_code == 400
     mismatched = {**said(), "id": new_uuid()}
-    response = xapi.put("statements", query_string={"statementId": new_uuid()}, json=mismatched)
+    response = xapi.put(
+        "statements", query_string={"statementId": new_uuid()}, json=mismatched
+    )
     assert response.status_code == 400
-    assert xapi.put("statements", query_string={"statementId": "not-a-uuid"}, json=said()).status_code == 400
-    assert xapi.put("statements", query_string={"statementId": new_uuid()}, json=[said()]).status_code == 400
+    assert (
+        xapi.put(
+            "statements", query_string={"statementId": "not-a-uuid"}, json=said()
+        ).status_code
+        == 400
+    )
+    assert (
+        xapi.put(
+            "statements", query_string={"statementId": new_uuid()}, json=[said()]
+        ).status_code
+        == 400
+    )
 
 
-def test_post_returns_ids_in_order_and_assigns_missing_ones(xapi: XAPI, xapi_version: str) -> None:
+def test_post_returns_ids_in_order_and_assigns_missing_ones(
+    xapi: XAPI, xapi_version: str
+) -> None:
     xapi.version = xapi_version
     given = new_uuid()
-    response = xapi.post("statements", json=[said("one"), {**said("two"), "id": given}, said("three")])
+    response = xapi.post(
+        "statements", json=[said("one"), {**said("two"), "id": given}, said("three")]
+    )
     assert response.status_code == 200
     ids = response.get_json()
     assert len(ids) == 3 and ids[1] == given and len(set(ids)) == 3
@@ -74,7 +106,9 @@ def test_post_of_a_single_object_returns_a_list_of_one(xapi: XAPI) -> None:
     assert len(response.get_json()) == 1
 
 
-def test_lrs_sets_stored_authority_version_and_timestamp(xapi: XAPI, lrs_credential: tuple[str, str]) -> None:
+def test_lrs_sets_stored_authority_version_and_timestamp(
+    xapi: XAPI, lrs_credential: tuple[str, str]
+) -> None:
     forged = {"objectType": "Agent", "mbox": "mailto:mallory@example.org"}
     statement = said(authority=forged, stored="2001-01-01T00:00:00Z")
     statement_id = xapi.post("statements", json=statement).get_json()[0]
@@ -96,19 +130,27 @@ def test_version_under_2_0_is_2_0_0_and_a_given_version_is_kept(xapi: XAPI) -> N
 
 def test_2_0_converts_a_timestamp_with_an_offset_to_utc(xapi: XAPI) -> None:
     xapi.version = "2.0.0"
-    statement_id = xapi.post("statements", json=said(timestamp="2023-05-04T19:30:00+02:30")).get_json()[0]
+    statement_id = xapi.post(
+        "statements", json=said(timestamp="2023-05-04T19:30:00+02:30")
+    ).get_json()[0]
     assert fetch(xapi, statement_id).get_json()["timestamp"] == "2023-05-04T17:00:00Z"
 
 
 def test_single_context_activities_come_back_as_arrays(xapi: XAPI) -> None:
     parent = {"id": "http://example.org/course"}
-    statement_id = xapi.post("statements", json=said(context={"contextActivities": {"parent": parent}})).get_json()[0]
-    assert fetch(xapi, statement_id).get_json()["context"]["contextActivities"]["parent"] == [parent]
+    statement_id = xapi.post(
+        "statements", json=said(context={"contextActivities": {"parent": parent}})
+    ).get_json()[0]
+    assert fetch(xapi, statement_id).get_json()["context"]["contextActivities"][
+        "parent"
+    ] == [parent]
 
 
 def test_a_batch_reusing_an_id_is_refused_and_stores_nothing(xapi: XAPI) -> None:
     same = new_uuid()
-    response = xapi.post("statements", json=[{**said("a"), "id": same}, {**said("b"), "id": same}])
+    response = xapi.post(
+        "statements", json=[{**said("a"), "id": same}, {**said("b"), "id": same}]
+    )
     assert response.status_code == 400
     assert same in response.get_json()["error"]["message"]
     assert fetch(xapi, same).status_code == 404
@@ -148,7 +190,12 @@ def test_same_id_same_content_is_a_no_op(xapi: XAPI, xapi_version: str) -> None:
         "object": {"id": statement["object"]["id"]},
     }
     assert xapi.post("statements", json=again).get_json() == [statement["id"]]
-    assert xapi.put("statements", query_string={"statementId": statement["id"]}, json=again).status_code == 204
+    assert (
+        xapi.put(
+            "statements", query_string={"statementId": statement["id"]}, json=again
+        ).status_code
+        == 204
+    )
     assert fetch(xapi, statement["id"]).get_json()["stored"] == stored_before
 
 
@@ -158,7 +205,12 @@ def test_same_id_other_content_is_409_and_changes_nothing(xapi: XAPI) -> None:
     other = {**said("changed"), "id": statement["id"]}
     fresh = {**said("fresh"), "id": new_uuid()}
     assert xapi.post("statements", json=[fresh, other]).status_code == 409
-    assert xapi.put("statements", query_string={"statementId": statement["id"]}, json=other).status_code == 409
+    assert (
+        xapi.put(
+            "statements", query_string={"statementId": statement["id"]}, json=other
+        ).status_code
+        == 409
+    )
     assert fetch(xapi, statement["id"]).get_json()["object"]["id"].endswith("original")
     assert fetch(xapi, fresh["id"]).status_code == 404
 
@@ -166,10 +218,17 @@ def test_same_id_other_content_is_409_and_changes_nothing(xapi: XAPI) -> None:
 def test_the_result_duration_is_compared_as_text(xapi: XAPI) -> None:
     statement = {**said(result={"duration": "PT1H"}), "id": new_uuid()}
     xapi.post("statements", json=statement)
-    assert xapi.post("statements", json={**statement, "result": {"duration": "PT60M"}}).status_code == 409
+    assert (
+        xapi.post(
+            "statements", json={**statement, "result": {"duration": "PT60M"}}
+        ).status_code
+        == 409
+    )
 
 
-def test_voided_statements_are_only_returned_by_voided_statement_id(xapi: XAPI, xapi_version: str) -> None:
+def test_voided_statements_are_only_returned_by_voided_statement_id(
+    xapi: XAPI, xapi_version: str
+) -> None:
     xapi.version = xapi_version
     target = xapi.post("statements", json=said()).get_json()[0]
     voider = xapi.post("statements", json=voiding(target)).get_json()[0]
@@ -193,35 +252,59 @@ def test_a_voiding_statement_cannot_be_voided(xapi: XAPI) -> None:
 def test_voiding_before_the_target_arrives_still_voids_it(xapi: XAPI) -> None:
     late = new_uuid()
     assert xapi.post("statements", json=voiding(late)).status_code == 200
-    assert xapi.put("statements", query_string={"statementId": late}, json=said()).status_code == 204
+    assert (
+        xapi.put(
+            "statements", query_string={"statementId": late}, json=said()
+        ).status_code
+        == 204
+    )
     assert fetch(xapi, late).status_code == 404
     assert fetch(xapi, late, voided=True).status_code == 200
 
 
 def test_voiding_inside_one_batch(xapi: XAPI) -> None:
     target = new_uuid()
-    ids = xapi.post("statements", json=[{**said(), "id": target}, voiding(target)]).get_json()
+    ids = xapi.post(
+        "statements", json=[{**said(), "id": target}, voiding(target)]
+    ).get_json()
     assert fetch(xapi, target).status_code == 404
     assert fetch(xapi, ids[1]).status_code == 200
 
 
 def test_writing_needs_a_write_scope(client: Any, lrs_client: Any) -> None:
-    key, secret = lrs_client.create_credential(name="reader", scopes=["statements/read"])
+    key, secret = lrs_client.create_credential(
+        name="reader", scopes=["statements/read"]
+    )
     reader = XAPI(client, basic_auth(key, secret))
     assert reader.post("statements", json=said()).status_code == 403
 
 
-def test_a_credential_restricted_to_an_agent_writes_only_as_that_agent(client: Any, lrs_client: Any) -> None:
+def test_a_credential_restricted_to_an_agent_writes_only_as_that_agent(
+    client: Any, lrs_client: Any
+) -> None:
     key, secret = lrs_client.create_credential(
-        name="launch", scopes=["statements/write", "statements/read/mine"], agent=ALICE,
-        registration=(registration := new_uuid()), activity_prefix="http://example.org/pages/",
+        name="launch",
+        scopes=["statements/write", "statements/read/mine"],
+        agent=ALICE,
+        registration=(registration := new_uuid()),
+        activity_prefix="http://example.org/pages/",
     )
     launch = XAPI(client, basic_auth(key, secret))
     mine = said(context={"registration": registration})
     assert launch.post("statements", json=mine).status_code == 200
     bob = {"mbox": "mailto:bob@example.org"}
-    assert launch.post("statements", json=said(actor=bob, context={"registration": registration})).status_code == 403
-    assert launch.post("statements", json=said(context={"registration": new_uuid()})).status_code == 403
+    assert (
+        launch.post(
+            "statements", json=said(actor=bob, context={"registration": registration})
+        ).status_code
+        == 403
+    )
+    assert (
+        launch.post(
+            "statements", json=said(context={"registration": new_uuid()})
+        ).status_code
+        == 403
+    )
     elsewhere = {**mine, "object": {"id": "http://other.example/x"}}
     assert launch.post("statements", json=elsewhere).status_code == 403
 
@@ -233,13 +316,17 @@ def test_a_refusing_rule_refuses_the_whole_batch(app: Any, xapi: XAPI) -> None:
 
     app.extensions["lrs"].client.add_rule(no_bob)
     first = {**said(), "id": new_uuid()}
-    response = xapi.post("statements", json=[first, said(actor={"mbox": "mailto:bob@example.org"})])
+    response = xapi.post(
+        "statements", json=[first, said(actor={"mbox": "mailto:bob@example.org"})]
+    )
     assert response.status_code == 403
     assert "bob" in response.get_json()["error"]["message"]
     assert fetch(xapi, first["id"]).status_code == 404
 
 
-def test_the_in_process_client_stores_with_the_system_authority(lrs_client: Any) -> None:
+def test_the_in_process_client_stores_with_the_system_authority(
+    lrs_client: Any,
+) -> None:
     statement_id = lrs_client.store_statement(said())
     got = lrs_client.get_statement(statement_id)
     assert got["authority"]["account"]["name"] == "system"
@@ -247,7 +334,10 @@ def test_the_in_process_client_stores_with_the_system_authority(lrs_client: Any)
 
 
 def test_statement_json_keeps_unicode_and_numbers(xapi: XAPI) -> None:
-    result = {"score": {"raw": 0.1234567, "min": -1e3, "max": 1e3}, "response": "Grüße, 世界"}
+    result = {
+        "score": {"raw": 0.1234567, "min": -1e3, "max": 1e3},
+        "response": "Grüße, 世界",
+    }
     statement_id = xapi.post("statements", json=said(result=result)).get_json()[0]
     raw = fetch(xapi, statement_id).get_data(as_text=True)
     assert json.loads(raw)["result"] == result

@@ -21,14 +21,18 @@ COURSE = "http://example.org/courses/first-aid"
 @pytest.fixture
 def remote(live_server: str, lrs_credential: tuple[str, str]) -> RemoteLRS:
     key, secret = lrs_credential
-    return RemoteLRS(endpoint=f"{live_server}/xapi/", version="1.0.3", username=key, password=secret)
+    return RemoteLRS(
+        endpoint=f"{live_server}/xapi/", version="1.0.3", username=key, password=secret
+    )
 
 
 def learner(name: str) -> Agent:
     return Agent(name=name, mbox=f"mailto:{name.lower()}@example.org")
 
 
-def make(actor: Agent, verb: str, activity: str, registration: str | None = None) -> Statement:
+def make(
+    actor: Agent, verb: str, activity: str, registration: str | None = None
+) -> Statement:
     return Statement(
         actor=actor,
         verb=Verb(id=f"http://adlnet.gov/expapi/verbs/{verb}", display={"en-US": verb}),
@@ -59,12 +63,17 @@ def test_save_without_id_gets_one_assigned(remote: RemoteLRS) -> None:
 
 def test_save_several_and_query_with_filters_and_more(remote: RemoteLRS) -> None:
     registration = new_uuid()
-    batch = [make(learner("Bea"), "attempted", f"{COURSE}/{n}", registration) for n in range(5)]
+    batch = [
+        make(learner("Bea"), "attempted", f"{COURSE}/{n}", registration)
+        for n in range(5)
+    ]
     batch.append(make(learner("Cid"), "passed", COURSE))
     saved = remote.save_statements(batch)
     assert saved.success, saved.data
 
-    result = remote.query_statements({"agent": learner("Bea"), "limit": 2, "ascending": "true"})
+    result = remote.query_statements(
+        {"agent": learner("Bea"), "limit": 2, "ascending": "true"}
+    )
     assert result.success, result.data
     pages = [result.content]
     while pages[-1].more:
@@ -75,11 +84,17 @@ def test_save_several_and_query_with_filters_and_more(remote: RemoteLRS) -> None
     assert activities == [f"{COURSE}/{n}" for n in range(5)]
     assert len(pages) == 3
 
-    passed = remote.query_statements({"verb": Verb(id="http://adlnet.gov/expapi/verbs/passed")})
-    assert [s.actor.mbox for s in passed.content.statements] == ["mailto:cid@example.org"]
+    passed = remote.query_statements(
+        {"verb": Verb(id="http://adlnet.gov/expapi/verbs/passed")}
+    )
+    assert [s.actor.mbox for s in passed.content.statements] == [
+        "mailto:cid@example.org"
+    ]
     in_registration = remote.query_statements({"registration": registration})
     assert len(in_registration.content.statements) == 5
-    related = remote.query_statements({"activity": Activity(id=f"{COURSE}/3"), "related_activities": "true"})
+    related = remote.query_statements(
+        {"activity": Activity(id=f"{COURSE}/3"), "related_activities": "true"}
+    )
     assert [s.object.id for s in related.content.statements] == [f"{COURSE}/3"]
 
 
@@ -96,8 +111,15 @@ def test_voided_statement_is_retrieved_as_voided(remote: RemoteLRS) -> None:
     assert voided.success and str(voided.content.id) == str(target.id)
 
 
-def test_wrong_secret_is_refused(live_server: str, lrs_credential: tuple[str, str]) -> None:
-    lrs: Any = RemoteLRS(endpoint=f"{live_server}/xapi/", version="1.0.3", username=lrs_credential[0], password="x")
+def test_wrong_secret_is_refused(
+    live_server: str, lrs_credential: tuple[str, str]
+) -> None:
+    lrs: Any = RemoteLRS(
+        endpoint=f"{live_server}/xapi/",
+        version="1.0.3",
+        username=lrs_credential[0],
+        password="x",
+    )
     response = lrs.save_statement(make(learner("Eve"), "attempted", COURSE))
     assert not response.success
     assert response.response.status == 401
