@@ -68,7 +68,7 @@ def test_refused_package_shows_the_report_and_stores_nothing(app: Any, shared_fi
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Refused." in page and "Nothing was stored" in page
-    assert "<td>" in page  # each finding is a row: where, what, code
+    assert '<td data-label="Where">' in page  # each finding is a row: where, what, code
     assert rows(app, Course) == [] and rows(app, CourseVersion) == []
 
 
