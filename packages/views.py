@@ -67,6 +67,16 @@ MIME_TYPES = {
 MAX_AGE = 3600
 
 
+#: Vendor content is authored with inline scripts, eval and inline styles (the golf
+#: examples, every Articulate/Captivate export): the portal's strict policy would break
+#: it. It may run only framed by our own pages and may talk only to our origin (the
+#: player's API and the LRS), so it cannot ship learners' data elsewhere.
+CONTENT_CSP = (
+    "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'self'"
+)
+
+
 def content_type(path: str) -> str:
     """The MIME type to serve a package file with."""
     extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
@@ -125,5 +135,7 @@ def content(version_id: int, path: str) -> Response:
         abort(404)
     if not current_app.extensions["packages.can_view"](version):
         abort(404)
-    return _stream(storage, version.storage_prefix + path, f"{version.storage_prefix}{path}", content_type(path))
+    response = _stream(storage, version.storage_prefix + path, f"{version.storage_prefix}{path}", content_type(path))
+    response.headers["Content-Security-Policy"] = CONTENT_CSP
+    return response
 

@@ -189,3 +189,14 @@ def test_materials_are_stored_under_a_safe_name_and_removed_with_their_file(
     service.remove_material(session, storage, material)
     session.commit()
     assert not storage.exists(material.storage_key)
+
+
+def test_content_gets_a_policy_that_lets_vendor_scripts_run_only_inside_our_frames(
+    client: Any, version: CourseVersion
+) -> None:
+    response = fetch(client, f"/content/{version.id}/index.html")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" in policy  # vendor packages use inline scripts
+    assert "frame-ancestors 'self'" in policy
+    assert "connect-src 'self'" in policy
