@@ -181,8 +181,10 @@ def insert_ignoring_conflict(
         dialect.insert(entity)
         .values(**values)
         .on_conflict_do_nothing(index_elements=keys)
+        .returning(*(getattr(entity, key) for key in keys))
     )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: through a Session the driver's rowcount can read -1.
+    return session.execute(statement).first() is not None
 
 
 def _find(

@@ -22,66 +22,42 @@ def _session(credential: tuple[str, str]) -> requests.Session:
     return http
 
 
-def _send(
-    url: str,
-    credential: tuple[str, str],
-    method: str,
-    params: dict[str, str],
-    body: Any,
-    headers: dict[str, str],
-) -> int:
+def race(
+    live_server: str, credential: tuple[str, str], method: str, headers: dict[str, str]
+) -> tuple[list[int], Any]:
+    """WRITERS concurrent writes of {"keyN": N} to one new State document; (statuses, final content)."""
+    doc = state()
+    url = f"{live_server}/xapi/{doc.path}"
+
+    def send(n: int) -> int:
+        with _session(credential) as http:
+            response = http.request(
+                method,
+                url,
+                params=doc.params(),
+                data=json.dumps({f"key{n}": n}),
+                headers={"Content-Type": "application/json", **headers},
+                timeout=60,
+            )
+            return response.status_code
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        statuses = list(pool.map(send, range(WRITERS)))
     with _session(credential) as http:
-        response = http.request(
-            method,
-            url,
-            params=params,
-            data=json.dumps(body),
-            headers={"Content-Type": "application/json", **headers},
-            timeout=60,
-        )
-        return response.status_code
+        return statuses, http.get(url, params=doc.params(), timeout=60).json()
 
 
 def test_only_one_of_many_create_only_puts_wins(
     live_server: str, lrs_credential: tuple[str, str]
 ) -> None:
-    doc = state()
-    url = f"{live_server}/xapi/{doc.path}"
-    with ThreadPoolExecutor(WRITERS) as pool:
-        statuses = list(
-            pool.map(
-                lambda n: _send(
-                    url,
-                    lrs_credential,
-                    "PUT",
-                    doc.params(),
-                    {"writer": n},
-                    {"If-None-Match": "*"},
-                ),
-                range(WRITERS),
-            )
-        )
+    statuses, stored = race(live_server, lrs_credential, "PUT", {"If-None-Match": "*"})
     assert sorted(statuses) == [204] + [412] * (WRITERS - 1)
-    with _session(lrs_credential) as http:
-        stored = http.get(url, params=doc.params(), timeout=60).json()
-    assert stored["writer"] in range(WRITERS)
+    assert len(stored) == 1
 
 
 def test_concurrent_merges_lose_no_property(
     live_server: str, lrs_credential: tuple[str, str]
 ) -> None:
-    doc = state()
-    url = f"{live_server}/xapi/{doc.path}"
-    with ThreadPoolExecutor(WRITERS) as pool:
-        statuses = list(
-            pool.map(
-                lambda n: _send(
-                    url, lrs_credential, "POST", doc.params(), {f"key{n}": n}, {}
-                ),
-                range(WRITERS),
-            )
-        )
+    statuses, stored = race(live_server, lrs_credential, "POST", {})
     assert statuses == [204] * WRITERS
-    with _session(lrs_credential) as http:
-        stored = http.get(url, params=doc.params(), timeout=60).json()
     assert stored == {f"key{n}": n for n in range(WRITERS)}
