@@ -62,7 +62,7 @@ class Principal:
             raise Forbidden("credential is restricted to another agent")
 
 
-def identifier(agent: dict[str, Any] | None) -> tuple[str, str] | None:
+def identifier(agent: dict[str, Any] | None) -> tuple[str, ...] | None:
     """An agent's inverse functional identifier as a comparable pair (xAPI 1.0.3 §2.4.2.3)."""
     if not isinstance(agent, dict):
         return None
@@ -71,7 +71,8 @@ def identifier(agent: dict[str, Any] | None) -> tuple[str, str] | None:
             return key, str(agent[key])
     account = agent.get("account")
     if isinstance(account, dict):
-        return "account", f"{account.get('homePage')}|{account.get('name')}"
+        # A tuple, not a joined string: "a|b" + "c" must not equal "a" + "b|c".
+        return "account", str(account.get("homePage")), str(account.get("name"))
     return None
 
 

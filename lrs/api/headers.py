@@ -101,21 +101,22 @@ def _parse_alternate_syntax() -> None:
             "alternate request syntax needs Content-Type application/x-www-form-urlencoded"
         )
     form = parse_qs(request.get_data(as_text=True), keep_blank_values=True)
-    headers = Headers()
+    # Real headers still count (clients send Authorization and the version as headers
+    # too); the form's own Content-Type/Length describe the form, not the content.
+    headers = Headers([(k, v) for k, v in request.headers.items() if k.lower() not in ("content-type", "content-length")])
     args: MultiDict[str, str] = MultiDict()
     body = b""
     for key, values in form.items():
         header = next((h for h in ALTERNATE_HEADERS if h.lower() == key.lower()), None)
         if header is not None:
+            if "\n" in values[-1] or "\r" in values[-1]:
+                raise BadRequest(f"alternate request syntax: the {header} field holds a line break")
             headers[header] = values[-1]
         elif key == "content":
             body = values[-1].encode()
         else:
             for value in values:
                 args.add(key, value)
-    for header in ("Accept-Language",):
-        if header in request.headers:
-            headers[header] = request.headers[header]
     g.xapi_method = method.upper()
     g.xapi_headers = headers
     g.xapi_args = args
@@ -161,6 +162,9 @@ def _before() -> Response | None:
     if request.method == "OPTIONS":
         return current_app.response_class(status=200)
     g.xapi_alternate = False
+    # Until negotiation succeeds, answer as 1.0.3: a 1.0.3 client that forgot the header
+    # expects its own version on the 400 (1.0.3 suite, Communication 3.3).
+    g.xapi_version = "1.0.3"
     limit = current_app.extensions["lrs"].config.max_body_bytes
     chunked = request.headers.get("Transfer-Encoding", "").lower() == "chunked"
     if (request.content_length or 0) > limit or (chunked and _body_exceeds(limit)):
@@ -172,9 +176,12 @@ def _before() -> Response | None:
         g.xapi_headers = request.headers
         g.xapi_args = request.args
         g.xapi_body = request.get_data(cache=True)
-    g.xapi_version = "2.0.0"
-    endpoint = request.endpoint or ""
-    if endpoint == "xapi.about":
+    if (request.endpoint or "") == "xapi.about":
+        # About needs no header; with a valid one it answers in that version, else the newest.
+        try:
+            g.xapi_version = negotiate_version(xapi_header("X-Experience-API-Version"))
+        except BadRequest:
+            g.xapi_version = "2.0.0"
         return None
     g.xapi_version = negotiate_version(xapi_header("X-Experience-API-Version"))
     if g.xapi_alternate and g.xapi_version != "1.0.3":
@@ -186,7 +193,7 @@ def _before() -> Response | None:
 @bp.after_request
 def _after(response: Response) -> Response:
     """Every answer carries the version header and CORS headers."""
-    response.headers["X-Experience-API-Version"] = getattr(g, "xapi_version", "2.0.0")
+    response.headers["X-Experience-API-Version"] = getattr(g, "xapi_version", "1.0.3")
     for name, value in CORS_HEADERS.items():
         response.headers.setdefault(name, value)
     return response

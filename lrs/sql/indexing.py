@@ -9,6 +9,8 @@ answer ``related_agents`` / ``related_activities``.
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -29,7 +31,10 @@ def ifi_key(agent: Any) -> str | None:
     pair = identifier(agent)
     if pair is None:
         return None
-    kind, value = pair
+    kind, *parts = pair
+    # An account's two parts are JSON-encoded so that no "|" or ":" inside them can make
+    # two accounts share a key.
+    value = parts[0] if len(parts) == 1 else json.dumps(parts, separators=(",", ":"))
     if kind == "mbox":
         value = _mbox_lower_domain(value)
     return f"{kind}:{value}"

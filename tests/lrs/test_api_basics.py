@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -71,3 +72,69 @@ def test_body_over_the_limit_is_413_and_stores_nothing(app: Any, xapi: XAPI) -> 
     assert response.status_code == 413
     assert "larger than" in response.get_json()["error"]["message"]
     assert xapi.get("statements").get_json()["statements"] == []
+
+
+def test_a_refused_request_without_version_is_answered_as_1_0_3(client: Any, lrs_credential: tuple[str, str]) -> None:
+    """A 1.0.3 client that forgot the header expects its own version on the 400 (Communication §3.3)."""
+    response = client.get("/xapi/statements", headers={"Authorization": basic_auth(*lrs_credential)})
+    assert response.status_code == 400
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+def test_about_answers_in_the_version_asked_for(client: Any) -> None:
+    assert client.get("/xapi/about", headers={"X-Experience-API-Version": "1.0.3"}).headers[
+        "X-Experience-API-Version"
+    ] == "1.0.3"
+    assert client.get("/xapi/about").headers["X-Experience-API-Version"] == "2.0.0"
+
+
+def test_alternate_syntax_takes_real_headers_as_well_as_form_fields(
+    client: Any, lrs_credential: tuple[str, str]
+) -> None:
+    """Communication §1.3: the form may carry the headers, but real ones still count."""
+    statement_id = "a9cf01a5-7bb8-4bb5-a1f5-1e9f3bb8b2a1"
+    statement = {
+        "id": statement_id,
+        "actor": {"mbox": "mailto:alt@example.com"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+        "object": {"id": "http://example.com/alt"},
+    }
+    from urllib.parse import urlencode
+
+    body = urlencode({"content": json.dumps(statement), "Content-Type": "application/json"})
+    response = client.post(
+        "/xapi/statements?method=POST",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"Authorization": basic_auth(*lrs_credential), "X-Experience-API-Version": "1.0.3"},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json() == [statement_id]
+    # The same with everything in the form.
+    form = urlencode(
+        {
+            "statementId": statement_id,
+            "Authorization": basic_auth(*lrs_credential),
+            "X-Experience-API-Version": "1.0.3",
+        }
+    )
+    got = client.post("/xapi/statements?method=GET", data=form, content_type="application/x-www-form-urlencoded")
+    assert got.status_code == 200
+    assert got.get_json()["id"] == statement_id
+
+
+def test_alternate_syntax_header_with_a_line_break_is_400(client: Any, lrs_credential: tuple[str, str]) -> None:
+    from urllib.parse import urlencode
+
+    form = urlencode({"Authorization": basic_auth(*lrs_credential), "X-Experience-API-Version": "1.0.3\r\nX: y"})
+    response = client.post("/xapi/statements?method=GET", data=form, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "line break" in response.get_json()["error"]["message"]
+
+
+def test_accounts_whose_parts_contain_a_bar_are_different_agents() -> None:
+    from lrs.auth import identifier
+
+    one = {"account": {"homePage": "http://a.example|x", "name": "y"}}
+    two = {"account": {"homePage": "http://a.example", "name": "x|y"}}
+    assert identifier(one) != identifier(two)
