@@ -3,8 +3,9 @@
 The suite (adlnet/lrs-conformance-test-suite) is read where it is unpacked, never copied:
 ``ROLLCALL_CONFORMANCE_DIR`` (default /work/ref/conformance). ``data/conformance_cases.js``
 asks the suite's own template helper to expand every config in ``test/<version>/configs``
-into the exact statement it would POST. The tests skip when the suite or node is absent;
-our own per-rule tests (test_validation_*.py) do not depend on it.
+into the exact statement it would POST. Where the suite or node is absent this module is not collected at all (see
+tests/lrs/conftest.py), so a run without it reports no skip that looks like a gap:
+our own per-rule tests (test_validation_*.py) cover the same rules without it.
 """
 
 from __future__ import annotations
