@@ -66,9 +66,12 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
                 "timeout": 120,
                 # each worker retries the email outbox in a thread (as `rollcall worker` does)
                 "post_worker_init": _outbox_hook(),
+                # No shared $HOME/.gunicorn/gunicorn.ctl: several servers on one machine
+                # (tests, benchmarks) would take each other's control socket.
+                "control_socket_disable": True,
             }
             for key, value in options.items():
-                if value is not None:
+                if value is not None and key in self.cfg.settings:
                     self.cfg.set(key, value)
 
         def load(self) -> Flask:
