@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from lrs.auth import identifier
+from lrs.validation import comparable_duration
 
 #: Relations that the plain ``agent`` filter matches.
 DIRECT_AGENT = ("actor", "object")
@@ -148,8 +149,8 @@ def same_statement(
     Ignored: properties the LRS assigns (stored, authority, version; timestamp when the
     incoming statement has none, otherwise compared as an instant), Verb display and
     Activity definitions, Group member order, the case of e-mail domains, and
-    single-versus-array contextActivities. Everything else, result duration included,
-    must be equal.
+    single-versus-array contextActivities, and a result duration's precision beyond
+    0.01 s (Data §4.6). Everything else must be equal.
     """
     both = "timestamp" in incoming and "timestamp" in stored
     if both and instant(incoming["timestamp"]) != instant(stored["timestamp"]):
@@ -177,6 +178,9 @@ def _body(body: dict[str, Any], instant: Any) -> dict[str, Any]:
             out["object"] = {"objectType": "SubStatement", **sub}
     if isinstance(out.get("context"), dict):
         out["context"] = _context(out["context"])
+    result = out.get("result")
+    if isinstance(result, dict) and "duration" in result:
+        out["result"] = {**result, "duration": comparable_duration(result["duration"])}
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lrs.validation.actors import parse_agent_filter, parse_agent_param, validate_agent
 from lrs.validation.primitives import (
+    comparable_duration,
     parse_timestamp,
     validate_iri,
     validate_language_map,
@@ -16,6 +17,7 @@ from lrs.validation.primitives import (
 from lrs.validation.statement import validate_statement
 
 __all__ = [
+    "comparable_duration",
     "parse_agent_filter",
     "parse_agent_param",
     "parse_timestamp",

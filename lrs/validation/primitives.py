@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, NoReturn
 
 from lrs.errors import BadRequest
@@ -207,6 +208,32 @@ def validate_duration(value: Any, where: str) -> None:
     match_format(
         _DURATION, value, where, "an ISO 8601 duration", "must be an ISO 8601 duration such as PT1H30M5.2S"
     )
+
+
+_DURATION_PART = re.compile(r"(\d+(?:[.,]\d+)?)([YMWDHS])")
+_HUNDREDTHS = Decimal("0.01")
+
+
+def comparable_duration(value: Any) -> Any:
+    """A duration as a value to compare, seconds truncated to 0.01 s (xAPI 1.0.3 Data §4.6, 2.0 §5.3.4).
+
+    "When comparing Durations, any precision beyond 0.01 second precision SHOULD* NOT be
+    included": PT1.239S and PT1.23S compare equal, as do PT0.5S and PT0.50S. Components
+    are compared by value, each on its own (PT60S is not PT1M). Anything that is not a
+    valid duration is returned unchanged and compares as itself.
+    """
+    if not isinstance(value, str) or _DURATION.match(value) is None:
+        return value
+    date, _, time = value[1:].partition("T")
+    parts: list[tuple[str, Decimal]] = []
+    for prefix, section in (("", date), ("T", time)):
+        for number, unit in _DURATION_PART.findall(section):
+            amount = Decimal(number.replace(",", "."))
+            if prefix and unit == "S":
+                amount = amount.quantize(_HUNDREDTHS, rounding=ROUND_DOWN)
+            if amount:
+                parts.append((prefix + unit, amount))
+    return ("duration", tuple(parts))
 
 
 # --- Timestamps, xAPI 1.0.3 Data §4.5 (ISO 8601); 2.0 §5.3.3 (RFC 3339) ---------------------

@@ -239,6 +239,21 @@ def test_json_serialization_is_accepted_in_1_0_3_only(xapi: XAPI, signer: Signer
     assert send_signed(xapi, original, signature).status_code == 200
 
 
+def test_a_duration_more_precise_than_the_signed_one_still_matches(
+    xapi: XAPI, xapi_version: str, signer: Signer
+) -> None:
+    """Data §4.6: durations are compared to 0.01 s, so PT0.1237S matches a payload of PT0.12S."""
+    xapi.version = xapi_version
+    signed = {**fresh_statement(), "result": {"duration": "P1DT12H36M0.12S"}}
+    signature = sign(signed, signer)
+    precise = {**signed, "result": {"duration": "P1DT12H36M0.1237S"}}
+    assert send_signed(xapi, precise, signature).status_code == 200
+    other = {**signed, "id": new_uuid(), "result": {"duration": "P1DT12H36M0.13S"}}
+    response = send_signed(xapi, other, sign({**signed, "id": other["id"]}, signer))
+    assert response.status_code == 400
+    assert "differs" in response.get_json()["error"]["message"]
+
+
 def test_signed_matches_follows_the_comparison_rules() -> None:
     """Pure comparison: group member order and mbox domain case are not differences; result is."""
     team = {"objectType": "Group", "member": [{"mbox": "mailto:a@example.org"}, {"mbox": "mailto:b@example.org"}]}

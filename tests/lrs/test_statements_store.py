@@ -226,6 +226,20 @@ def test_the_result_duration_is_compared_as_text(xapi: XAPI) -> None:
     )
 
 
+def test_durations_are_compared_to_the_hundredth_of_a_second(xapi: XAPI, xapi_version: str) -> None:
+    """Data §4.6: precision beyond 0.01 s is left out when comparing, so a resend is a no-op."""
+    xapi.version = xapi_version
+    statement = {**said(result={"duration": "P1DT2H3M4.5S"}), "id": new_uuid()}
+    assert xapi.post("statements", json=statement).status_code == 200
+    for same in ("P1DT2H3M4.50S", "P1DT2H3M4.5099S", "P1DT2H3M4,509S"):
+        resent = {**statement, "result": {"duration": same}}
+        assert xapi.post("statements", json=resent).get_json() == [statement["id"]], same
+    for other in ("P1DT2H3M4.51S", "P1DT2H3M4.49S", "P1DT2H3M5S"):
+        changed = {**statement, "result": {"duration": other}}
+        assert xapi.post("statements", json=changed).status_code == 409, other
+    assert fetch(xapi, statement["id"]).get_json()["result"]["duration"] == "P1DT2H3M4.5S"
+
+
 def test_voided_statements_are_only_returned_by_voided_statement_id(
     xapi: XAPI, xapi_version: str
 ) -> None:
