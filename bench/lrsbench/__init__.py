@@ -1,0 +1,1 @@
+"""Helpers of bench/lrs_bench.py (named so as not to shadow the ``lrs`` package on sys.path)."""

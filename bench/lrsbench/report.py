@@ -1,0 +1,116 @@
+"""Medians of the runs, the targets of issue 3, and a readable table."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+INGEST_PHASES = ("single", "batch_50", "raw_one_per_txn", "raw_50_per_txn", "state")
+#: (name, what, limit): ratio targets are minimums, latency targets maximums.
+QUERY_P95_MS = 25.0
+STATE_P95_MS = 10.0
+SINGLE_VS_RAW = 0.30
+BATCH_VS_RAW = 0.40
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 2) if values else float("nan")
+
+
+def _combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median of each figure over runs; errors added up."""
+    return {
+        "per_s": _median([r["per_s"] for r in runs]),
+        "p50_ms": _median([r["p50_ms"] for r in runs]),
+        "p95_ms": _median([r["p95_ms"] for r in runs]),
+        "errors": sum(r["errors"] for r in runs),
+        "server_errors": sum(r["server_errors"] for r in runs),
+        "server_cpu_ms_per_op": _median([r["server_cpu_ms_per_op"] for r in runs]),
+        **({"mean_statements": _median([r["mean_statements"] for r in runs])} if "mean_statements" in runs[0] else {}),
+    }
+
+
+def medians(result: dict[str, Any]) -> dict[str, Any]:
+    """The median figures of all runs, the ingest ratios, and total errors."""
+    ingest = {name: _combine([run[name] for run in result["ingest_runs"]]) for name in INGEST_PHASES}
+    queries = {
+        size: {name: _combine([run[name] for run in runs]) for name in runs[0]}
+        for size, runs in result["query_runs"].items()
+    }
+    groups = [*ingest.values(), *(f for filters in queries.values() for f in filters.values())]
+    return {
+        "ingest": ingest,
+        "single_vs_raw": round(ingest["single"]["per_s"] / ingest["raw_one_per_txn"]["per_s"], 3),
+        "batch_vs_raw": round(ingest["batch_50"]["per_s"] / ingest["raw_50_per_txn"]["per_s"], 3),
+        "queries": queries,
+        "errors": sum(g["errors"] for g in groups),
+        "server_errors": sum(g["server_errors"] for g in groups),
+    }
+
+
+def check_targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each target of issue 3 with the measured figure and whether it is met."""
+    m = result["median"]
+    targets = {
+        "single_post_vs_raw_one_row": {"measured": m["single_vs_raw"], "at_least": SINGLE_VS_RAW},
+        "batch_50_vs_raw_batched": {"measured": m["batch_vs_raw"], "at_least": BATCH_VS_RAW},
+        "state_round_trip_p95_ms": {"measured": m["ingest"]["state"]["p95_ms"], "at_most": STATE_P95_MS},
+        "errors": {"measured": m["errors"], "at_most": 0},
+        "server_errors_5xx": {"measured": m["server_errors"], "at_most": 0},
+    }
+    if m["queries"]:
+        size = max(m["queries"], key=int)
+        worst = max(m["queries"][size].items(), key=lambda item: item[1]["p95_ms"])
+        targets[f"query_p95_ms_at_{size}"] = {
+            "measured": worst[1]["p95_ms"],
+            "at_most": QUERY_P95_MS,
+            "worst": worst[0],
+        }
+    for target in targets.values():
+        if "at_least" in target:
+            target["met"] = target["measured"] >= target["at_least"]
+        else:
+            target["met"] = target["measured"] <= target["at_most"]
+    return targets
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as a plain-text table."""
+    m = result["median"]
+    lines = [
+        (
+            f"LRS benchmark on {result['db']}: concurrency {result['concurrency']}, gunicorn "
+            f"{result['server']['workers']} workers x {result['server']['threads']} threads, "
+            f"median of {result['runs']} run(s); load average {result['machine']['loadavg_before']:.1f} before, "
+            f"{result['machine']['loadavg_after']:.1f} after"
+        ),
+        "",
+        f"{'phase':<22}{'per s':>10}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}{'5xx':>6}{'srv cpu ms':>12}",
+    ]
+    for name in INGEST_PHASES:
+        f = m["ingest"][name]
+        unit = {"state": "round trip", "batch_50": "POST of 50", "raw_50_per_txn": "txn of 50"}.get(name, "statement")
+        lines.append(
+            f"{name:<22}{f['per_s']:>10.1f}{f['p50_ms']:>10.2f}{f['p95_ms']:>10.2f}{f['errors']:>8}{f['server_errors']:>6}"
+            f"{f['server_cpu_ms_per_op']:>12.2f}  (cpu per {unit})"
+        )
+    lines.append(
+        f"single POST / raw one-row: {m['single_vs_raw']:.1%}   batch of 50 / raw batched: {m['batch_vs_raw']:.1%}"
+    )
+    for size, filters in m["queries"].items():
+        lines += [
+            "",
+            f"queries at {int(size):,} stored statements",
+            f"{'filter':<22}{'p50 ms':>10}{'p95 ms':>10}{'rows':>8}{'errors':>8}{'srv cpu ms':>12}",
+        ]
+        for name, f in filters.items():
+            lines.append(
+                f"{name:<22}{f['p50_ms']:>10.2f}{f['p95_ms']:>10.2f}{f['mean_statements']:>8.0f}{f['errors']:>8}"
+                f"{f['server_cpu_ms_per_op']:>12.2f}"
+            )
+    lines += ["", "targets:"]
+    for name, target in result["targets"].items():
+        bound = f">= {target['at_least']}" if "at_least" in target else f"<= {target['at_most']}"
+        extra = f" ({target['worst']})" if "worst" in target else ""
+        lines.append(f"  {'MET ' if target['met'] else 'MISS'} {name}: {target['measured']}{extra} (target {bound})")
+    return "\n".join(lines)
