@@ -34,6 +34,8 @@ class Settings:
     max_compression_ratio: int = 200
     #: How many reverse proxies in front of the app to believe about X-Forwarded-For/-Proto (0: none).
     trusted_proxies: int = 0
+    #: The xAPI versions the LRS answers, comma-separated (empty: all it knows, 1.0.3 and 2.0.0).
+    xapi_versions: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -75,6 +77,7 @@ class Settings:
             ("MAX_PACKAGE_FILES", "max_package_files", int),
             ("MAX_COMPRESSION_RATIO", "max_compression_ratio", int),
             ("TRUSTED_PROXIES", "trusted_proxies", int),
+            ("XAPI_VERSIONS", "xapi_versions", str),
         ):
             raw = get(name)
             if raw is None:

@@ -9,7 +9,7 @@ from core import db as core_db
 from core import web
 from core.config import Settings
 from lrs.app import init_app as init_lrs
-from lrs.config import LRSConfig
+from lrs.config import LRSConfig, parse_versions
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         database_url=settings.database_url,
         secret_key=settings.secret_key,
         base_url=settings.base_url,
+        versions=parse_versions(settings.xapi_versions),
     )
     init_lrs(app, lrs_config)
 

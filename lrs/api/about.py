@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 
 from lrs.api import bp
 from lrs.api.headers import dispatch
-from lrs.vocab import XAPI_VERSIONS
 
 
 @bp.route("/about", methods=["GET", "HEAD", "POST"])
 def about() -> Response:
-    """The versions this LRS speaks."""
-    return dispatch({"GET": lambda: jsonify({"version": list(XAPI_VERSIONS), "extensions": {}})})
+    """The versions this LRS is set to speak (ROLLCALL_XAPI_VERSIONS)."""
+    versions = list(current_app.extensions["lrs"].config.versions)
+    return dispatch({"GET": lambda: jsonify({"version": versions, "extensions": {}})})

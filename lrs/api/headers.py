@@ -53,14 +53,23 @@ CORS_HEADERS = {
 }
 
 
-def negotiate_version(raw: str | None) -> str:
-    """The version we answer in for this header value: "1.0.3" or "2.0.0"; 400 otherwise."""
+def negotiate_version(raw: str | None, supported: tuple[str, ...]) -> str:
+    """The version we answer in for this header value, one of ``supported``; 400 otherwise (Communication §3.3)."""
     if raw is None or raw.strip() == "":
         raise BadRequest("the X-Experience-API-Version header is required")
     value = raw.strip()
-    if not VERSION_RE.match(value):
-        raise BadRequest(f"X-Experience-API-Version {value!r} is not supported; use 1.0.3 or 2.0.0")
-    return "2.0.0" if value.startswith("2.") else "1.0.3"
+    answered = "2.0.0" if value.startswith("2.") else "1.0.3"
+    if not VERSION_RE.match(value) or answered not in supported:
+        raise BadRequest(
+            f"X-Experience-API-Version {value!r} is not supported; this LRS speaks {' and '.join(supported)}"
+        )
+    return answered
+
+
+def newest_version() -> str:
+    """The version to answer in when a request names none we speak: the newest this LRS is set to speak."""
+    versions: tuple[str, ...] = current_app.extensions["lrs"].config.versions
+    return versions[-1]
 
 
 def xapi_header(name: str) -> str | None:
@@ -162,9 +171,11 @@ def _before() -> Response | None:
     if request.method == "OPTIONS":
         return current_app.response_class(status=200)
     g.xapi_alternate = False
-    # Until negotiation succeeds, answer as 1.0.3: a 1.0.3 client that forgot the header
-    # expects its own version on the 400 (1.0.3 suite, Communication 3.3).
-    g.xapi_version = "1.0.3"
+    # Until negotiation succeeds, answer in the newest version this LRS speaks. The 1.0.3
+    # and 2.0 suites each expect their own version on the 400 for a request without the
+    # header; only an LRS set to speak 1.0.3 alone (ROLLCALL_XAPI_VERSIONS) answers 1.0.3.
+    g.xapi_version = newest_version()
+    supported = current_app.extensions["lrs"].config.versions
     limit = current_app.extensions["lrs"].config.max_body_bytes
     chunked = request.headers.get("Transfer-Encoding", "").lower() == "chunked"
     if (request.content_length or 0) > limit or (chunked and _body_exceeds(limit)):
@@ -179,11 +190,11 @@ def _before() -> Response | None:
     if (request.endpoint or "") == "xapi.about":
         # About needs no header; with a valid one it answers in that version, else the newest.
         try:
-            g.xapi_version = negotiate_version(xapi_header("X-Experience-API-Version"))
+            g.xapi_version = negotiate_version(xapi_header("X-Experience-API-Version"), supported)
         except BadRequest:
-            g.xapi_version = "2.0.0"
+            pass
         return None
-    g.xapi_version = negotiate_version(xapi_header("X-Experience-API-Version"))
+    g.xapi_version = negotiate_version(xapi_header("X-Experience-API-Version"), supported)
     if g.xapi_alternate and g.xapi_version != "1.0.3":
         raise BadRequest("the alternate request syntax was removed in xAPI 2.0")
     g.xapi_principal = _authenticate(xapi_header("Authorization"))
@@ -193,7 +204,7 @@ def _before() -> Response | None:
 @bp.after_request
 def _after(response: Response) -> Response:
     """Every answer carries the version header and CORS headers."""
-    response.headers["X-Experience-API-Version"] = getattr(g, "xapi_version", "1.0.3")
+    response.headers["X-Experience-API-Version"] = g.get("xapi_version") or newest_version()
     for name, value in CORS_HEADERS.items():
         response.headers.setdefault(name, value)
     return response

@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from core.config import Settings
+from lrs.config import parse_versions
+from portal.app import create_app
 from tests.conftest import XAPI, basic_auth
 
 
@@ -74,11 +77,52 @@ def test_body_over_the_limit_is_413_and_stores_nothing(app: Any, xapi: XAPI) -> 
     assert xapi.get("statements").get_json()["statements"] == []
 
 
-def test_a_refused_request_without_version_is_answered_as_1_0_3(client: Any, lrs_credential: tuple[str, str]) -> None:
-    """A 1.0.3 client that forgot the header expects its own version on the 400 (Communication §3.3)."""
+def test_a_refused_request_without_version_is_answered_in_the_newest_version(
+    client: Any, lrs_credential: tuple[str, str]
+) -> None:
+    """Communication §3.3: every response names a version; with none asked for, ours is the newest."""
     response = client.get("/xapi/statements", headers={"Authorization": basic_auth(*lrs_credential)})
     assert response.status_code == 400
-    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    assert response.headers["X-Experience-API-Version"] == "2.0.0"
+
+
+def test_an_lrs_set_to_1_0_3_alone_answers_as_1_0_3_and_refuses_2_0(settings: Settings) -> None:
+    """ROLLCALL_XAPI_VERSIONS=1.0.3: About lists 1.0.3, 2.0 requests are 400, header-less ones answer 1.0.3."""
+    app = create_app(settings.with_(xapi_versions="1.0.3"))
+    try:
+        client = app.test_client()
+        auth = basic_auth(*app.extensions["lrs_client"].create_credential(name="old client", scopes=["all"]))
+        about = client.get("/xapi/about")
+        assert about.get_json()["version"] == ["1.0.3"]
+        assert about.headers["X-Experience-API-Version"] == "1.0.3"
+        refused = client.get("/xapi/statements", headers={"Authorization": auth})
+        assert refused.status_code == 400
+        assert refused.headers["X-Experience-API-Version"] == "1.0.3"
+        newer = client.get("/xapi/statements", headers={"Authorization": auth, "X-Experience-API-Version": "2.0.0"})
+        assert newer.status_code == 400
+        assert "speaks 1.0.3" in newer.get_json()["error"]["message"]
+        assert newer.headers["X-Experience-API-Version"] == "1.0.3"
+        ok = client.get("/xapi/statements", headers={"Authorization": auth, "X-Experience-API-Version": "1.0.3"})
+        assert ok.status_code == 200
+        assert ok.get_json()["statements"] == []
+        ok.close()
+    finally:
+        app.extensions["db_engine"].dispose()
+        app.extensions["lrs"].engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("text", "versions"),
+    [(None, ("1.0.3", "2.0.0")), (" ", ("1.0.3", "2.0.0")), ("2.0.0, 1.0.3", ("1.0.3", "2.0.0")), ("2.0.0", ("2.0.0",))],
+)
+def test_the_versions_setting_is_read_oldest_first(text: str | None, versions: tuple[str, ...]) -> None:
+    assert parse_versions(text) == versions
+
+
+@pytest.mark.parametrize("text", ["1.0.2", "2.0", "1.0.3,3.0.0", ","])
+def test_a_versions_setting_naming_another_version_stops_the_start(text: str) -> None:
+    with pytest.raises(ValueError, match="ROLLCALL_XAPI_VERSIONS"):
+        parse_versions(text)
 
 
 def test_about_answers_in_the_version_asked_for(client: Any) -> None:
