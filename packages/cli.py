@@ -1,4 +1,4 @@
-"""``rollcall packages ...``: import a zip, list courses, purge a version (DESIGN.md, the command line)."""
+"""``rollcall packages ...``: import a zip, list courses, move learners, purge a version (DESIGN.md, the CLI)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.db import transaction
 from core.errors import RollcallError
 from packages import service, versions
 from packages.models import Course, CourseVersion
+from packages.storage import delete_prefix
 from packages.views import package_storage
 
 
@@ -72,17 +73,38 @@ def list_command() -> None:
         click.echo(json.dumps([course.to_json() for course in courses], indent=2))
 
 
+@packages_group.command("move-learners")
+@click.option("--course", "course_slug", required=True, help="The course's slug.")
+@with_appcontext
+def move_learners_command(course_slug: str) -> None:
+    """Move the course's in-progress learners to its newest published version, each to a new attempt (issue 4)."""
+    try:
+        with transaction(current_app.extensions["db_write"]) as session:
+            course = session.scalar(select(Course).where(Course.slug == course_slug))
+            if course is None:
+                raise click.ClickException(f"no course with slug {course_slug!r}")
+            moved = versions.move_to_newest(session, course)
+            newest = versions.newest_published(session, course)
+            assert newest is not None  # move_to_newest refuses a course without one
+            out = {"course": course_slug, "moved": [pin.registration for pin in moved], "to_version": newest.number}
+    except RollcallError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(json.dumps(out, indent=2))
+
+
 @packages_group.command("purge-version")
 @click.argument("version_id", type=int)
 @with_appcontext
 def purge_version_command(version_id: int) -> None:
-    """Delete a version nobody plays, with its files."""
+    """Delete a version nobody plays; its files go once the deletion is committed."""
+    storage = package_storage()
     try:
         with transaction(current_app.extensions["db_write"]) as session:
             version = session.get(CourseVersion, version_id)
             if version is None:
                 raise click.ClickException(f"no version with id {version_id}")
-            versions.purge_version(session, package_storage(), version)
+            prefix = versions.purge_version(session, storage, version)
     except RollcallError as exc:
         raise click.ClickException(exc.message) from exc
+    delete_prefix(storage, prefix)
     click.echo(json.dumps({"purged": version_id}))

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound, RollcallError
 from packages.models import Course, CourseVersion, RegistrationVersion
-from packages.storage import PackageStorage, delete_prefix
+from packages.storage import PackageStorage
 
 
 def newest_published(session: Session, course: Course) -> CourseVersion | None:
@@ -103,8 +103,26 @@ def move_to_newest(session: Session, course: Course) -> list[RegistrationVersion
     return list(pins)
 
 
-def purge_version(session: Session, storage: PackageStorage, version: CourseVersion) -> None:
-    """Delete a version and its files; refused while any registration plays it, and for the newest version."""
+def pin_counts(session: Session, course: Course) -> dict[int, dict[str, int]]:
+    """How many registrations each of the course's versions holds, by state: {version id: {state: count}}."""
+    rows = session.execute(
+        select(RegistrationVersion.version_id, RegistrationVersion.state, func.count())
+        .where(RegistrationVersion.course_id == course.id)
+        .group_by(RegistrationVersion.version_id, RegistrationVersion.state)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for version_id, state, count in rows:
+        counts.setdefault(version_id, {})[state] = count
+    return counts
+
+
+def purge_version(session: Session, storage: PackageStorage, version: CourseVersion) -> str:
+    """Delete a version's row; refused while registrations play it, and for the newest (or newest published) one.
+
+    Returns the storage prefix of its files, which the caller deletes with
+    ``delete_prefix`` only after the transaction commits: a failed commit then leaves
+    the row with all its files, never a row without them.
+    """
     in_use = session.scalar(select(exists().where(RegistrationVersion.version_id == version.id)))
     if in_use:
         raise Conflict(f"version {version.number} of {version.course.slug!r} is in use by registrations")
@@ -118,9 +136,15 @@ def purge_version(session: Session, storage: PackageStorage, version: CourseVers
         raise Conflict(
             f"version {version.number} is the newest of {version.course.slug!r}; upload a newer one first"
         )
+    playing = newest_published(session, version.course)
+    if playing is not None and playing.id == version.id:
+        raise Conflict(
+            f"version {version.number} is the newest published version of {version.course.slug!r}; "
+            "new enrollments play it: publish a newer one first"
+        )
     if version.storage_backend != storage.backend:
         raise Conflict(f"version {version.number} is kept in {version.storage_backend!r} storage, not {storage.backend!r}")
     prefix = version.storage_prefix
     session.delete(version)
     session.flush()
-    delete_prefix(storage, prefix)
+    return prefix

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, NotFound, RollcallError
 from packages import service, versions
 from packages.models import CourseVersion
-from packages.storage import PackageStorage
+from packages.storage import PackageStorage, delete_prefix
 from packages.views import published_only
 from tests.packages.test_import import SCORM12, zip_of
 
@@ -150,9 +150,11 @@ def test_a_version_in_use_cannot_be_purged_and_an_unused_one_can(
 
     versions.move_to_newest(session, course)
     session.commit()
-    prefix, v1_id = v1.storage_prefix, v1.id
-    versions.purge_version(session, storage, v1)
+    v1_id = v1.id
+    prefix = versions.purge_version(session, storage, v1)
+    assert prefix == v1.storage_prefix and list(storage.iter(prefix))  # files wait for the commit
     session.commit()
+    delete_prefix(storage, prefix)
     assert list(storage.iter(prefix)) == []
     assert session.get(CourseVersion, v1_id) is None
     assert fetch(client, f"/content/{v1_id}/index.html").status_code == 404
@@ -177,3 +179,74 @@ def test_purge_version_on_the_command_line(app: Any, session: Session, storage: 
     done = runner.invoke(packages_group, ["purge-version", str(v1.id)])
     assert done.exit_code == 0, done.output
     assert list(storage.iter(v1.storage_prefix)) == []
+
+
+def test_a_purge_whose_commit_fails_keeps_the_version_and_every_file(
+    app: Any, session: Session, storage: PackageStorage, runner: Any
+) -> None:
+    from sqlalchemy import event
+
+    from packages.cli import packages_group
+
+    v1 = upload(app, session, storage, "one")
+    upload(app, session, storage, "two")
+    v1_id, prefix = v1.id, v1.storage_prefix
+    files = sorted(storage.iter(prefix))
+    assert files
+
+    def refuse(_session: Session) -> None:
+        raise RuntimeError("the database went away at commit")
+
+    factory = app.extensions["db_write"]
+    event.listen(factory, "before_commit", refuse)
+    try:
+        failed = runner.invoke(packages_group, ["purge-version", str(v1_id)])
+    finally:
+        event.remove(factory, "before_commit", refuse)
+    assert failed.exit_code != 0 and isinstance(failed.exception, RuntimeError)
+    session.expire_all()
+    assert session.get(CourseVersion, v1_id) is not None
+    assert sorted(storage.iter(prefix)) == files
+    session.rollback()  # the write session's lock (SQLite) would hold up the CLI
+
+    done = runner.invoke(packages_group, ["purge-version", str(v1_id)])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output) == {"purged": v1_id}
+    assert list(storage.iter(prefix)) == []
+
+
+def test_the_newest_published_version_is_not_purged_while_a_newer_one_is_a_draft(
+    app: Any, session: Session, storage: PackageStorage
+) -> None:
+    v1 = upload(app, session, storage, "one")
+    upload(app, session, storage, "two, a draft", publish=False)
+    with pytest.raises(Conflict, match="new enrollments play it"):
+        versions.purge_version(session, storage, v1)
+    assert list(storage.iter(v1.storage_prefix))
+
+
+def test_move_learners_on_the_command_line(app: Any, session: Session, storage: PackageStorage, runner: Any) -> None:
+    from packages.cli import packages_group
+
+    draft = upload(app, session, storage, "draft", publish=False)
+    refused = runner.invoke(packages_group, ["move-learners", "--course", "safety"])
+    assert refused.exit_code == 1 and "no published version" in refused.output
+    assert runner.invoke(packages_group, ["move-learners", "--course", "nowhere"]).exit_code == 1
+
+    service.publish_version(session, draft)
+    session.commit()
+    first, second, finished = (str(uuid.uuid4()) for _ in range(3))
+    for registration in (first, second, finished):
+        versions.version_for_registration(session, draft.course, registration)
+    versions.mark_completed(session, finished)
+    session.commit()
+    upload(app, session, storage, "two")
+
+    moved = runner.invoke(packages_group, ["move-learners", "--course", "safety"])
+    assert moved.exit_code == 0, moved.output
+    assert json.loads(moved.output) == {"course": "safety", "moved": sorted([first, second]), "to_version": 2}
+    again = runner.invoke(packages_group, ["move-learners", "--course", "safety"])
+    assert json.loads(again.output) == {"course": "safety", "moved": [], "to_version": 2}
+    session.expire_all()
+    assert versions.pin_for_registration(session, draft.course, first).attempt == 2
+    assert versions.pin_for_registration(session, draft.course, finished).version_id == draft.id
