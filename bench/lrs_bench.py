@@ -176,8 +176,12 @@ def one_run(
     batches = [workload.batch(phases.BATCH) for _ in range(sizes["batches"])]
     raw_singles = [[s] for s in workload.batch(sizes["single"])]
     raw_batches = [workload.batch(phases.BATCH) for _ in range(sizes["batches"])]
+    raw_locked = [[s] for s in workload.batch(sizes["single"])]
     return {
         "raw_one_per_txn": with_cpu(server, lambda: phases.raw_insert(engine, raw_singles, CONCURRENCY)),
+        "raw_one_per_txn_counter_lock": with_cpu(
+            server, lambda: phases.raw_insert(engine, raw_locked, CONCURRENCY, counter_lock=True)
+        ),
         "single": with_cpu(server, lambda: phases.ingest(url, auth, singles, CONCURRENCY)),
         "raw_50_per_txn": with_cpu(server, lambda: phases.raw_insert(engine, raw_batches, CONCURRENCY)),
         "batch_50": with_cpu(server, lambda: phases.ingest(url, auth, batches, CONCURRENCY)),

@@ -190,10 +190,19 @@ def query_filter(base_url: str, auth: str, paths: list[str], concurrency: int) -
 RAW_TABLE = "bench_raw_statement"
 
 
+RAW_COUNTER = "bench_raw_counter"
+
+
 def create_raw_table(engine: Any) -> None:
-    """A plain table holding the same lifted columns and JSON text as a stored statement, one key."""
+    """A plain table holding the same lifted columns and JSON text as a stored statement, one key.
+
+    Also a one-row counter table, for the variant that orders writers as the LRS does.
+    """
     with engine.begin() as conn:
         conn.execute(text(f"DROP TABLE IF EXISTS {RAW_TABLE}"))
+        conn.execute(text(f"DROP TABLE IF EXISTS {RAW_COUNTER}"))
+        conn.execute(text(f"CREATE TABLE {RAW_COUNTER} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)"))
+        conn.execute(text(f"INSERT INTO {RAW_COUNTER} (id, n) VALUES (1, 0)"))
         conn.execute(
             text(
                 f"CREATE TABLE {RAW_TABLE} (statement_id VARCHAR(36) PRIMARY KEY, verb_iri TEXT NOT NULL,"
@@ -223,8 +232,15 @@ def raw_rows(batches: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
     ]
 
 
-def raw_insert(writer_engine: Any, batches: list[list[dict[str, Any]]], concurrency: int) -> dict[str, Any]:
-    """INSERT each batch in its own transaction, through the LRS's engine settings (WAL+FULL / synchronous_commit)."""
+def raw_insert(
+    writer_engine: Any, batches: list[list[dict[str, Any]]], concurrency: int, counter_lock: bool = False
+) -> dict[str, Any]:
+    """INSERT each batch in its own transaction, through the LRS's engine settings (WAL+FULL / synchronous_commit).
+
+    ``counter_lock``: each transaction first UPDATEs one counter row, so that writers queue
+    on its lock until they commit, as the LRS's statement writers do (a diagnosis: how much
+    of the raw rate is concurrent commits, e.g. PostgreSQL's group commit).
+    """
     rows = raw_rows(batches)
     shares = split(rows, concurrency)
     insert = text(
@@ -236,6 +252,8 @@ def raw_insert(writer_engine: Any, batches: list[list[dict[str, Any]]], concurre
         for batch in shares[index]:
             started = time.perf_counter()
             with writer_engine.begin() as conn:
+                if counter_lock:
+                    conn.execute(text(f"UPDATE {RAW_COUNTER} SET n = n + :k WHERE id = 1"), {"k": len(batch)})
                 conn.execute(insert, batch)
             recorder.ok(time.perf_counter() - started)
 
