@@ -1,7 +1,9 @@
 """Course management for content partners (their own courses only) and admins (every course).
 
 Upload a package, read its validation report, publish a version, and edit the
-course's catalog data and materials (issue 5, "Admin and partner pages").
+course's catalog data and materials (issue 5, "Admin and partner pages"). Admins
+also move a course's in-progress learners to its newest version and delete versions
+nobody plays (issue 4, "Versions").
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from flask_login import current_user
 from core.errors import RollcallError
 from core.web import db_session
 from packages import service as package_service
+from packages import versions
 from packages.models import Course, CourseVersion
+from packages.storage import delete_prefix
 from portal.accounts.access import role_required
 from portal.catalog import courses
 from portal.catalog.errors import EntryNotFound, InvalidEntry
@@ -33,6 +37,7 @@ from portal.catalog.services import slugify
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 managers = role_required("partner", "admin")
+admins = role_required("admin")
 
 
 def _partner_slug() -> str | None:
@@ -148,7 +153,70 @@ def course(slug: str) -> ResponseReturnValue:
             return redirect(url_for(".course", slug=slug), 303)
     elif request.method == "POST":
         status = 422
-    return render_template("partner/course.html", course=found, form=form, material_form=MaterialForm()), status
+    return _course_page(found, form, status)
+
+
+def _course_page(found: Course, form: CourseForm | None = None, status: int = 200) -> ResponseReturnValue:
+    """The course page: catalog form, versions with the registrations each holds, materials."""
+    session = db_session()
+    newest = max((v.number for v in found.versions), default=None)
+    return render_template(
+        "partner/course.html",
+        course=found,
+        form=form or CourseForm.for_entry(found),
+        material_form=MaterialForm(),
+        pins=versions.pin_counts(session, found),
+        newest_number=newest,
+        newest_published=versions.newest_published(session, found),
+    ), status
+
+
+@bp.route("/courses/<slug>/move-learners", methods=["POST"])
+@admins
+def move_learners(slug: str) -> ResponseReturnValue:
+    """Move in-progress learners to the newest published version, each to a new attempt (issue 4, Versions)."""
+    found = _own_course(slug)
+    session = db_session()
+    newest = versions.newest_published(session, found)
+    if newest is None:
+        flash("This course has no published version to move learners to.", "error")
+        return _course_page(found, status=409)
+    if request.form.get("to_version") != str(newest.number):
+        flash(
+            f"Version {newest.number} is now the newest published version; nobody was moved. "
+            "Check the versions below and try again.",
+            "error",
+        )
+        return _course_page(found, status=409)
+    moved = versions.move_to_newest(session, found)
+    session.commit()
+    learners = "learner" if len(moved) == 1 else "learners"
+    flash(
+        f"Moved {len(moved)} in-progress {learners} to version {newest.number}. Each starts a new attempt there: "
+        "progress saved in an older version is never fed to the new content.",
+        "success",
+    )
+    return redirect(url_for(".course", slug=slug), 303)
+
+
+@bp.route("/courses/<slug>/versions/<int:number>/delete", methods=["POST"])
+@admins
+def delete_version(slug: str, number: int) -> ResponseReturnValue:
+    """Delete a version no registration plays, then its files (issue 4, Versions)."""
+    found = _own_course(slug)
+    version = _version(found, number)
+    session = db_session()
+    storage = courses.storage()
+    try:
+        prefix = versions.purge_version(session, storage, version)
+    except RollcallError as exc:
+        session.rollback()
+        flash(f"Version {number} was not deleted: {exc.message}.", "error")
+        return _course_page(found, status=409)
+    session.commit()
+    delete_prefix(storage, prefix)  # only now: a failed commit keeps the row and every file
+    flash(f"Version {number} and its files are deleted.", "success")
+    return redirect(url_for(".course", slug=slug), 303)
 
 
 @bp.route("/courses/<slug>/materials", methods=["POST"])
