@@ -337,7 +337,8 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
     _restrict(caller, query)
     lrs = current_app.extensions["lrs"]
     config = lrs.config
-    page = min(query.limit or config.max_page_size, config.max_page_size)
+    # limit=0 means "the server's choice" (Part Three §2.1.3): a page of page_size.
+    page = min(query.limit or config.page_size, config.max_page_size)
     session = lrs.sessions()
     rows: Generator[tuple[int, str], None, None] | None = None
     try:

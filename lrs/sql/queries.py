@@ -9,11 +9,12 @@ StatementRef object. Voided statements are never returned here (§2.1.4).
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session
 
 from lrs.sql.formats import CanonicalDefinitions, render
@@ -97,22 +98,39 @@ def _via_statement_refs(query: StatementQuery) -> Select[Any]:
 def build_select(
     query: StatementQuery, columns: tuple[Any, ...] | None = None
 ) -> Select[Any]:
-    """The SELECT for a statement query, in commit order (newest first unless ascending)."""
+    """The SELECT of the statements that match ``query``'s filters themselves, in commit order.
+
+    Statements that match only through a StatementRef come from ``build_ref_select``;
+    the two are merged while streaming. One OR of both in a single WHERE kept both
+    databases from driving the query from the filter's index (bench/README.md).
+    """
     table = STATEMENTS
     cols = columns or (table.c.sequence, table.c.payload)
-    conditions = [table.c.is_voided.is_(False), *_bounds(query, table)]
-    filters = _filters(query, table)
-    if filters:
-        conditions.append(
-            or_(and_(*filters), table.c.sequence.in_(_via_statement_refs(query)))
-        )
+    conditions = [table.c.is_voided.is_(False), *_bounds(query, table), *_filters(query, table)]
+    return _ordered(select(*cols).where(*conditions), query)
+
+
+def build_ref_select(query: StatementQuery, columns: tuple[Any, ...] | None = None) -> Select[Any]:
+    """The SELECT of StatementRef statements whose target chain matches ``query``'s filters."""
+    table = STATEMENTS
+    cols = columns or (table.c.sequence, table.c.payload)
+    conditions = [
+        table.c.is_voided.is_(False),
+        *_bounds(query, table),
+        table.c.sequence.in_(_via_statement_refs(query)),
+    ]
+    return _ordered(select(*cols).where(*conditions), query)
+
+
+def _ordered(statement: Select[Any], query: StatementQuery) -> Select[Any]:
+    """Commit order (newest first unless ascending), after the paging cursor, up to the limit."""
+    table = STATEMENTS
     if query.after_sequence is not None:
-        conditions.append(
+        statement = statement.where(
             table.c.sequence > query.after_sequence
             if query.ascending
             else table.c.sequence < query.after_sequence
         )
-    statement = select(*cols).where(*conditions)
     statement = statement.order_by(
         table.c.sequence.asc() if query.ascending else table.c.sequence.desc()
     )
@@ -121,19 +139,47 @@ def build_select(
     return statement
 
 
-def iter_statement_rows(
-    session: Session, query: StatementQuery
-) -> Generator[tuple[int, str], None, None]:
-    """(sequence, stored JSON text) of each matching statement, streamed from the database."""
-    result = session.execute(
-        build_select(query).execution_options(yield_per=STREAM_CHUNK)
-    )
+def _stream(session: Session, statement: Select[Any]) -> Generator[tuple[int, str], None, None]:
+    """(sequence, JSON text) rows of one SELECT, fetched in chunks."""
+    result = session.execute(statement.execution_options(yield_per=STREAM_CHUNK))
     try:
         for sequence, payload in result:
             yield int(sequence), payload
     finally:
         # Closes PostgreSQL's server-side cursor when the reader stops early (a full page).
         result.close()
+
+
+def iter_statement_rows(
+    session: Session, query: StatementQuery
+) -> Generator[tuple[int, str], None, None]:
+    """(sequence, stored JSON text) of each matching statement, streamed from the database.
+
+    With filters, the direct matches and the StatementRef matches are two ordered
+    streams merged by sequence (a statement in both is yielded once).
+    """
+    if not _filters(query, STATEMENTS):
+        yield from _stream(session, build_select(query))
+        return
+    direct = _stream(session, build_select(query))
+    # The second stream needs its own cursor while the first is open.
+    ref_session = Session(bind=session.get_bind())
+    via_refs = _stream(ref_session, build_ref_select(query))
+    merged = heapq.merge(direct, via_refs, key=lambda row: row[0], reverse=not query.ascending)
+    try:
+        count, last = 0, None
+        for sequence, payload in merged:
+            if sequence == last:
+                continue
+            last = sequence
+            yield sequence, payload
+            count += 1
+            if query.limit and count >= query.limit:
+                return
+    finally:
+        direct.close()
+        via_refs.close()
+        ref_session.close()
 
 
 def iter_statements(
