@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
 from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +15,10 @@ from lrs.client import LRSClient
 from lrs.config import LRSConfig
 from lrs.projections import RegistrationsProjection
 from lrs.sql import credentials
+
+
+#: How long one worker trusts a successful credential check without reading it again.
+AUTH_CACHE_SECONDS = 2.0
 
 
 class LRS:
@@ -25,6 +32,7 @@ class LRS:
             bind=db.writer(self.engine), expire_on_commit=False
         )
         self.client = LRSClient(self)
+        self._auth_cache: dict[str, tuple[str, Principal, float, datetime | None]] = {}
         self.client.add_projection(RegistrationsProjection())
 
     def upgrade(self) -> None:
@@ -32,12 +40,26 @@ class LRS:
         db.upgrade(self.engine)
 
     def authenticate(self, key: str, secret: str) -> Principal | None:
-        """The Principal for a key and secret, or None when they are wrong, revoked or expired."""
+        """The Principal for a key and secret, or None when they are wrong, revoked or expired.
+
+        A successful check is remembered for ``AUTH_CACHE_SECONDS`` per process (keyed by
+        key and the secret's keyed hash): the database read was a fifth of a single
+        POST's server time. So a revocation reaches other workers within that time;
+        ``forget_credential`` drops it at once in this process.
+        """
+        digest = credentials.hash_secret(self.config.secret_key, secret)
+        now = time.monotonic()
+        cached = self._auth_cache.get(key)
+        if cached is not None and cached[0] == digest and cached[2] > now:
+            principal, expires_at = cached[1], cached[3]
+            if expires_at is None or expires_at > datetime.now(UTC):
+                return principal
         with self.sessions() as session:
             credential = credentials.check_credential(session, self.config.secret_key, key, secret)
             if credential is None:
+                self._auth_cache.pop(key, None)
                 return None
-            return Principal(
+            principal = Principal(
                 key=credential.key,
                 name=credential.name,
                 scopes=frozenset(credential.scopes),
@@ -46,6 +68,17 @@ class LRS:
                 registration=credential.registration,
                 activity_prefix=credential.activity_prefix,
             )
+            expires_at = credential.expires_at
+            if expires_at is not None and expires_at.tzinfo is None:
+                expires_at = expires_at.replace(tzinfo=UTC)
+        if len(self._auth_cache) > 10_000:
+            self._auth_cache.clear()
+        self._auth_cache[key] = (digest, principal, now + AUTH_CACHE_SECONDS, expires_at)
+        return principal
+
+    def forget_credential(self, key: str) -> None:
+        """Drop a remembered credential check (after a revocation in this process)."""
+        self._auth_cache.pop(key, None)
 
 
 def init_app(app: Flask, config: LRSConfig, engine: Engine | None = None) -> LRS:

@@ -77,6 +77,7 @@ def revoke(key: str) -> None:
     with lrs.write_sessions.begin() as session:
         if not credentials.revoke_credential(session, key):
             raise click.ClickException(f"no credential with key {key}")
+    lrs.forget_credential(key)
     click.echo(json.dumps({"revoked": key}))
 
 

@@ -226,3 +226,4 @@ class LRSClient:
 
         with self._lrs.write_sessions.begin() as session:
             credentials.revoke_credential(session, key)
+        self._lrs.forget_credential(key)

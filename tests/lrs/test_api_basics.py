@@ -182,3 +182,27 @@ def test_accounts_whose_parts_contain_a_bar_are_different_agents() -> None:
     one = {"account": {"homePage": "http://a.example|x", "name": "y"}}
     two = {"account": {"homePage": "http://a.example", "name": "x|y"}}
     assert identifier(one) != identifier(two)
+
+
+def test_a_remembered_credential_check_expires_and_a_revocation_here_is_at_once(
+    app: Any, client: Any, lrs_client: Any
+) -> None:
+    key, secret = lrs_client.create_credential(name="cached", scopes=["all"])
+    api = XAPI(client, basic_auth(key, secret))
+    assert api.get("statements").status_code == 200
+    # Revoked behind this process's back (another worker): trusted at most AUTH_CACHE_SECONDS.
+    lrs = app.extensions["lrs"]
+    with lrs.write_sessions.begin() as session:
+        from lrs.sql import credentials
+
+        credentials.revoke_credential(session, key)
+    assert api.get("statements").status_code == 200  # still trusted for a moment
+    lrs._auth_cache[key] = (*lrs._auth_cache[key][:2], 0.0, None)  # ... and then the moment is over
+    assert api.get("statements").status_code == 401
+    # Revoked through this process: refused at once, and a wrong secret is never cached.
+    key2, secret2 = lrs_client.create_credential(name="cached2", scopes=["all"])
+    api2 = XAPI(client, basic_auth(key2, secret2))
+    assert api2.get("statements").status_code == 200
+    assert XAPI(client, basic_auth(key2, secret2 + "x")).get("statements").status_code == 401
+    lrs_client.revoke_credential(key2)
+    assert api2.get("statements").status_code == 401
