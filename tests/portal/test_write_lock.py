@@ -89,9 +89,9 @@ def test_an_uncommitted_write_is_rolled_back_and_releases_the_lock(app: Any, lrs
     assert learner.post("/_test/rename-and-record").status_code == 200
 
 
+# SQLite's database-wide write lock only (PostgreSQL locks rows): not run on PostgreSQL.
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_request_session_locks_at_its_first_write_only(app: Any, backend: str) -> None:
-    if backend != "sqlite":
-        pytest.skip("SQLite's database-wide write lock; PostgreSQL locks rows")
     make_user(app, "learner@example.org")
     path = str(app.extensions["db_engine"].url.database)
 
