@@ -161,10 +161,10 @@ def iter_statement_rows(
     if not _filters(query, STATEMENTS):
         yield from _stream(session, build_select(query))
         return
+    # Two open cursors on the request's own connection (server-side cursors on
+    # PostgreSQL, plain cursors on SQLite): one snapshot, no second connection.
     direct = _stream(session, build_select(query))
-    # The second stream needs its own cursor while the first is open.
-    ref_session = Session(bind=session.get_bind())
-    via_refs = _stream(ref_session, build_ref_select(query))
+    via_refs = _stream(session, build_ref_select(query))
     merged = heapq.merge(direct, via_refs, key=lambda row: row[0], reverse=not query.ascending)
     try:
         count, last = 0, None
@@ -179,7 +179,6 @@ def iter_statement_rows(
     finally:
         direct.close()
         via_refs.close()
-        ref_session.close()
 
 
 def iter_statements(
