@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator, Iterator
+from functools import lru_cache
 from typing import Any
 
 from flask import Response, current_app, g, request, url_for
@@ -59,6 +60,8 @@ SINGLE_EXTRA = frozenset({"format", "attachments"})
 FORMATS = ("ids", "exact", "canonical")
 MORE_SALT = "xapi-statements-more"
 CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
+#: Characters of statements gathered before a piece of a query response is written.
+BODY_CHUNK = 64 * 1024
 
 
 @bp.route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
@@ -361,13 +364,16 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
     canonical = CanonicalDefinitions(session)
 
     def body() -> Iterator[str]:
+        # Statements go out in pieces of about BODY_CHUNK characters: one write per
+        # piece, not one per statement, while a large page still streams.
         try:
-            yield '{"statements":['
+            parts, size = ['{"statements":['], 0
             count, last, row = 0, None, first
             while row is not None:
                 if count == page:
                     token = serializer.dumps({**more_state, "a": last})
-                    yield f'],"more":{json.dumps(base_url + "?more=" + token)}}}'
+                    parts.append(f'],"more":{json.dumps(base_url + "?more=" + token)}}}')
+                    yield "".join(parts)
                     return
                 sequence, payload = row
                 if query.format != "exact":
@@ -379,10 +385,17 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
                             canonical,
                         )
                     )
-                yield ("," if count else "") + payload
+                if count:
+                    parts.append(",")
+                parts.append(payload)
+                size += len(payload)
+                if size >= BODY_CHUNK:
+                    yield "".join(parts)
+                    parts, size = [], 0
                 count, last = count + 1, sequence
                 row = next(rows, None)
-            yield '],"more":""}'
+            parts.append('],"more":""}')
+            yield "".join(parts)
         finally:
             rows.close()
             session.close()
@@ -408,9 +421,13 @@ def _attachments_response(statement_json: str) -> Response:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(
-        current_app.extensions["lrs"].config.secret_key, salt=MORE_SALT
-    )
+    return _serializer_for(current_app.extensions["lrs"].config.secret_key)
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    """The signer of ``more`` tokens for one secret key (immutable, so made once)."""
+    return URLSafeSerializer(secret_key, salt=MORE_SALT)
 
 
 def _more_state(caller: Principal, query: StatementQuery) -> dict[str, Any]:

@@ -3,8 +3,13 @@
 Every filter is a lifted column or a link-table lookup. A statement whose object is a
 StatementRef also matches when a statement it targets (directly or down a chain of
 StatementRefs) matches the non-time filters ("Filter Conditions for StatementRefs");
-the chain is walked with a recursive CTE over the few statements that have a
-StatementRef object. Voided statements are never returned here (§2.1.4).
+the chain is walked with a recursive CTE seeded from the few statements that have a
+StatementRef object (partial index ``ix_lrs_statement_referrer``), and only when such a
+statement lies within the query's sequence bounds. Voided statements are never returned
+here (§2.1.4).
+
+Each query shape (which filters are present) is built once, with bind parameters, and
+kept: building SELECTs per request cost more CPU than running them (bench/README.md).
 """
 
 from __future__ import annotations
@@ -12,9 +17,19 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from lrs.sql.formats import CanonicalDefinitions, render
@@ -25,49 +40,209 @@ from lrs.store import StatementQuery
 #: Rows fetched from the database at a time while streaming.
 STREAM_CHUNK = 200
 
+Row = tuple[int, str]
 
-def _filters(query: StatementQuery, table: Any) -> list[ColumnElement[bool]]:
-    """The non-time filters of ``query`` applied to one statement table (or alias)."""
-    conditions: list[ColumnElement[bool]] = []
-    if query.verb is not None:
-        conditions.append(table.c.verb_iri == query.verb)
-    if query.registration is not None:
-        conditions.append(table.c.registration == query.registration.lower())
+
+@dataclass(frozen=True)
+class Shape:
+    """Which parameters a query has: one SQL text per shape, values bound at execution."""
+
+    verb: bool = False
+    registration: bool = False
+    #: 0 no agent filter, 1 actor/object (``agent``), 2 any relation (``related_agents``).
+    agent: int = 0
+    #: 0 no activity filter, 1 object (``activity``), 2 any relation (``related_activities``).
+    activity: int = 0
+    since: bool = False
+    until: bool = False
+    max_sequence: bool = False
+    authority: bool = False
+    after: bool = False
+    ascending: bool = False
+    limit: bool = False
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the query has filters a StatementRef's target can match (not time or scope)."""
+        return bool(self.verb or self.registration or self.agent or self.activity)
+
+
+def shape_of(query: StatementQuery) -> Shape:
+    """The shape of ``query``."""
+    return Shape(
+        verb=query.verb is not None,
+        registration=query.registration is not None,
+        agent=0 if query.agent is None else 2 if query.related_agents else 1,
+        activity=0 if query.activity is None else 2 if query.related_activities else 1,
+        since=query.since is not None,
+        until=query.until is not None,
+        max_sequence=query.max_sequence is not None,
+        authority=query.authority_key is not None,
+        after=query.after_sequence is not None,
+        ascending=query.ascending,
+        limit=bool(query.limit),
+    )
+
+
+def parameters(query: StatementQuery) -> dict[str, Any] | None:
+    """The bound values of ``query`` (None when it cannot match: an agent without an identifier)."""
+    values: dict[str, Any] = {}
     if query.agent is not None:
         key = ifi_key(query.agent)
         if key is None:
-            conditions.append(false())
-        else:
-            links = select(AGENT_LINKS.c.sequence).where(AGENT_LINKS.c.ifi == key)
-            if not query.related_agents:
-                links = links.where(AGENT_LINKS.c.relation.in_(DIRECT_AGENT))
-            conditions.append(table.c.sequence.in_(links))
+            return None
+        values["ifi"] = key
+    if query.verb is not None:
+        values["verb"] = query.verb
+    if query.registration is not None:
+        values["registration"] = query.registration.lower()
     if query.activity is not None:
-        links = select(ACTIVITY_LINKS.c.sequence).where(
-            ACTIVITY_LINKS.c.activity_id == query.activity
+        values["activity"] = query.activity
+    if query.since is not None:
+        values["since"] = query.since
+    if query.until is not None:
+        values["until"] = query.until
+    if query.max_sequence is not None:
+        values["max_sequence"] = query.max_sequence
+    if query.authority_key is not None:
+        values["authority"] = query.authority_key
+    if query.after_sequence is not None:
+        values["after"] = query.after_sequence
+    if query.limit:
+        values["limit"] = query.limit
+    return values
+
+
+def _filters(shape: Shape, table: Any) -> list[ColumnElement[bool]]:
+    """The non-time filters applied to one statement table (or alias)."""
+    conditions: list[ColumnElement[bool]] = []
+    if shape.verb:
+        conditions.append(table.c.verb_iri == bindparam("verb"))
+    if shape.registration:
+        conditions.append(table.c.registration == bindparam("registration"))
+    if shape.agent:
+        links = select(AGENT_LINKS.c.sequence).where(
+            AGENT_LINKS.c.ifi == bindparam("ifi")
         )
-        if not query.related_activities:
-            links = links.where(ACTIVITY_LINKS.c.relation == DIRECT_ACTIVITY)
+        if shape.agent == 1:
+            links = links.where(
+                AGENT_LINKS.c.relation.in_([literal(r) for r in DIRECT_AGENT])
+            )
+        conditions.append(table.c.sequence.in_(links))
+    if shape.activity:
+        links = select(ACTIVITY_LINKS.c.sequence).where(
+            ACTIVITY_LINKS.c.activity_id == bindparam("activity")
+        )
+        if shape.activity == 1:
+            links = links.where(ACTIVITY_LINKS.c.relation == literal(DIRECT_ACTIVITY))
         conditions.append(table.c.sequence.in_(links))
     return conditions
 
 
-def _bounds(query: StatementQuery, table: Any) -> list[ColumnElement[bool]]:
-    """The time and sequence bounds (applied to the returned statement itself)."""
+def _first_sequence_after(since: Any) -> Any:
+    """The lowest sequence stored after ``since`` (NULL when none).
+
+    ``stored`` never decreases with ``sequence`` (writers take it under the counter lock,
+    lrs.sql.statements), so every statement stored after ``since`` has at least this
+    sequence: the time bound becomes a primary-key range.
+    """
+    table = STATEMENTS.alias("since_bound")
+    first = (
+        select(func.min(table.c.stored)).where(table.c.stored > since).scalar_subquery()
+    )
+    return (
+        select(func.min(table.c.sequence))
+        .where(table.c.stored == first)
+        .scalar_subquery()
+    )
+
+
+def _last_sequence_until(until: Any) -> Any:
+    """The highest sequence stored at or before ``until`` (NULL when none); see above."""
+    table = STATEMENTS.alias("until_bound")
+    last = (
+        select(func.max(table.c.stored))
+        .where(table.c.stored <= until)
+        .scalar_subquery()
+    )
+    return (
+        select(func.max(table.c.sequence))
+        .where(table.c.stored == last)
+        .scalar_subquery()
+    )
+
+
+def _bounds(shape: Shape, table: Any) -> list[ColumnElement[bool]]:
+    """The time, sequence, scope and paging bounds (applied to the returned statement itself)."""
     conditions: list[ColumnElement[bool]] = []
-    if query.since is not None:
-        conditions.append(table.c.stored > query.since)
-    if query.until is not None:
-        conditions.append(table.c.stored <= query.until)
-    if query.max_sequence is not None:
-        conditions.append(table.c.sequence <= query.max_sequence)
-    if query.authority_key is not None:
-        conditions.append(table.c.authority_ifi == query.authority_key)
+    if shape.since:
+        conditions.append(
+            table.c.stored > bindparam("since", type_=STATEMENTS.c.stored.type)
+        )
+        conditions.append(
+            table.c.sequence
+            >= _first_sequence_after(bindparam("since", type_=STATEMENTS.c.stored.type))
+        )
+    if shape.until:
+        conditions.append(
+            table.c.stored <= bindparam("until", type_=STATEMENTS.c.stored.type)
+        )
+        conditions.append(
+            table.c.sequence
+            <= _last_sequence_until(bindparam("until", type_=STATEMENTS.c.stored.type))
+        )
+    if shape.max_sequence:
+        conditions.append(table.c.sequence <= bindparam("max_sequence"))
+    if shape.authority:
+        conditions.append(table.c.authority_ifi == bindparam("authority"))
+    if shape.after:
+        after: Any = bindparam("after")
+        conditions.append(
+            table.c.sequence > after if shape.ascending else table.c.sequence < after
+        )
     return conditions
 
 
-def _via_statement_refs(query: StatementQuery) -> Select[Any]:
-    """Sequences of StatementRef statements whose target chain contains a match (recursive CTE)."""
+def _ordered(statement: Select[Any], shape: Shape) -> Select[Any]:
+    """Commit order (newest first unless ascending), up to the limit."""
+    sequence = STATEMENTS.c.sequence
+    statement = statement.order_by(
+        sequence.asc() if shape.ascending else sequence.desc()
+    )
+    return statement.limit(bindparam("limit")) if shape.limit else statement
+
+
+@cache
+def direct_select(shape: Shape) -> Select[Any]:
+    """(sequence, payload) of the statements that match the filters themselves, in commit order.
+
+    Statements that match only through a StatementRef come from ``ref_select``; the two
+    are merged while streaming. One OR of both in a single WHERE kept both databases
+    from driving the query from the filter's index (bench/README.md).
+    """
+    table = STATEMENTS
+    conditions = [
+        table.c.is_voided.is_(False),
+        *_bounds(shape, table),
+        *_filters(shape, table),
+    ]
+    return _ordered(select(table.c.sequence, table.c.payload).where(*conditions), shape)
+
+
+@cache
+def referrer_probe(shape: Shape) -> Select[Any]:
+    """One StatementRef statement within the query's bounds, if any (an index probe)."""
+    table = STATEMENTS
+    return (
+        select(table.c.sequence)
+        .where(table.c.object_statement_id.is_not(None), *_bounds(shape, table))
+        .limit(1)
+    )
+
+
+@cache
+def ref_select(shape: Shape) -> Select[Any]:
+    """(sequence, payload) of StatementRef statements whose target chain matches the filters (Data §2.5.1)."""
     referrer = STATEMENTS.alias("referrer")
     chain = (
         select(
@@ -77,7 +252,7 @@ def _via_statement_refs(query: StatementQuery) -> Select[Any]:
         .where(
             referrer.c.object_statement_id.is_not(None),
             referrer.c.is_voided.is_(False),
-            *_bounds(query, referrer),
+            *_bounds(shape, referrer),
         )
         .cte("ref_chain", recursive=True)
     )
@@ -88,60 +263,29 @@ def _via_statement_refs(query: StatementQuery) -> Select[Any]:
         .where(hop.c.object_statement_id.is_not(None))
     )
     targeted = STATEMENTS.alias("targeted")
-    return (
+    matching = (
         select(chain.c.sequence)
         .join(targeted, targeted.c.statement_id == chain.c.target)
-        .where(*_filters(query, targeted))
+        .where(*_filters(shape, targeted))
     )
-
-
-def build_select(
-    query: StatementQuery, columns: tuple[Any, ...] | None = None
-) -> Select[Any]:
-    """The SELECT of the statements that match ``query``'s filters themselves, in commit order.
-
-    Statements that match only through a StatementRef come from ``build_ref_select``;
-    the two are merged while streaming. One OR of both in a single WHERE kept both
-    databases from driving the query from the filter's index (bench/README.md).
-    """
     table = STATEMENTS
-    cols = columns or (table.c.sequence, table.c.payload)
-    conditions = [table.c.is_voided.is_(False), *_bounds(query, table), *_filters(query, table)]
-    return _ordered(select(*cols).where(*conditions), query)
-
-
-def build_ref_select(query: StatementQuery, columns: tuple[Any, ...] | None = None) -> Select[Any]:
-    """The SELECT of StatementRef statements whose target chain matches ``query``'s filters."""
-    table = STATEMENTS
-    cols = columns or (table.c.sequence, table.c.payload)
     conditions = [
         table.c.is_voided.is_(False),
-        *_bounds(query, table),
-        table.c.sequence.in_(_via_statement_refs(query)),
+        *_bounds(shape, table),
+        table.c.sequence.in_(matching),
     ]
-    return _ordered(select(*cols).where(*conditions), query)
+    return _ordered(select(table.c.sequence, table.c.payload).where(*conditions), shape)
 
 
-def _ordered(statement: Select[Any], query: StatementQuery) -> Select[Any]:
-    """Commit order (newest first unless ascending), after the paging cursor, up to the limit."""
-    table = STATEMENTS
-    if query.after_sequence is not None:
-        statement = statement.where(
-            table.c.sequence > query.after_sequence
-            if query.ascending
-            else table.c.sequence < query.after_sequence
-        )
-    statement = statement.order_by(
-        table.c.sequence.asc() if query.ascending else table.c.sequence.desc()
-    )
-    if query.limit:
-        statement = statement.limit(query.limit)
-    return statement
-
-
-def _stream(session: Session, statement: Select[Any]) -> Generator[tuple[int, str], None, None]:
-    """(sequence, JSON text) rows of one SELECT, fetched in chunks."""
-    result = session.execute(statement.execution_options(yield_per=STREAM_CHUNK))
+def _stream(
+    connection: Connection,
+    statement: Select[Any],
+    values: dict[str, Any],
+    chunked: bool,
+) -> Generator[Row, None, None]:
+    """(sequence, JSON text) rows of one SELECT; a server-side cursor when ``chunked``."""
+    options = {"yield_per": STREAM_CHUNK} if chunked else {}
+    result = connection.execute(statement, values, execution_options=options)
     try:
         for sequence, payload in result:
             yield int(sequence), payload
@@ -151,21 +295,33 @@ def _stream(session: Session, statement: Select[Any]) -> Generator[tuple[int, st
 
 
 def iter_statement_rows(
-    session: Session, query: StatementQuery
-) -> Generator[tuple[int, str], None, None]:
+    session: Session | Connection, query: StatementQuery
+) -> Generator[Row, None, None]:
     """(sequence, stored JSON text) of each matching statement, streamed from the database.
 
-    With filters, the direct matches and the StatementRef matches are two ordered
-    streams merged by sequence (a statement in both is yielded once).
+    With filters, and when a StatementRef statement lies within the query's bounds, the
+    direct matches and the StatementRef matches are two ordered streams merged by
+    sequence (a statement in both is yielded once).
     """
-    if not _filters(query, STATEMENTS):
-        yield from _stream(session, build_select(query))
+    values = parameters(query)
+    if values is None:
         return
-    # Two open cursors on the request's own connection (server-side cursors on
-    # PostgreSQL, plain cursors on SQLite): one snapshot, no second connection.
-    direct = _stream(session, build_select(query))
-    via_refs = _stream(session, build_ref_select(query))
-    merged = heapq.merge(direct, via_refs, key=lambda row: row[0], reverse=not query.ascending)
+    connection = session.connection() if isinstance(session, Session) else session
+    shape = shape_of(query)
+    # Pages up to a chunk are fetched whole; larger ones and unbounded reads stream.
+    chunked = not query.limit or query.limit > STREAM_CHUNK
+    direct = _stream(connection, direct_select(shape), values, chunked)
+    if (
+        not shape.filtered
+        or connection.execute(referrer_probe(shape), values).first() is None
+    ):
+        yield from direct
+        return
+    # Two open cursors on the request's own connection: one snapshot, no second connection.
+    via_refs = _stream(connection, ref_select(shape), values, chunked)
+    merged = heapq.merge(
+        direct, via_refs, key=lambda row: row[0], reverse=not query.ascending
+    )
     try:
         count, last = 0, None
         for sequence, payload in merged:
