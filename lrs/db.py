@@ -7,6 +7,10 @@ timeout and writes in BEGIN IMMEDIATE; PostgreSQL with synchronous_commit on.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +66,126 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
+    queue = WriteQueue(_lock_path(url))
+
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode == "IMMEDIATE":
+            queue.enter(conn.connection)
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
+    dialect = engine.dialect
+    for name in ("do_commit", "do_rollback", "do_close"):
+        setattr(dialect, name, queue.leaving_after(getattr(dialect, name)))
+    _QUEUES[dialect] = queue
     return engine
+
+
+#: The writers' queue of each SQLite engine (by its dialect, which writer() engines share).
+_QUEUES: weakref.WeakKeyDictionary[Any, WriteQueue] = weakref.WeakKeyDictionary()
+
+
+def write_queue(engine: Engine) -> WriteQueue | None:
+    """The writers' queue of a SQLite engine made by ``create_engine`` (None otherwise)."""
+    return _QUEUES.get(engine.dialect)
+
+
+def _lock_path(url: str) -> str | None:
+    """The writers' queue file beside a SQLite database file (None in memory)."""
+    path = url.removeprefix("sqlite:///")
+    if not url.startswith("sqlite:///") or not path or ":memory:" in path:
+        return None
+    return path + "-writers"
+
+
+class WriteQueue:
+    """One SQLite writer at a time, queued in the kernel rather than in SQLite's busy loop.
+
+    SQLite refuses a second writer with SQLITE_BUSY and its busy handler retries after
+    sleeps of 1, 2, 5, 10 ... 100 ms, so with eight writers a commit that has freed the lock
+    waits for the next sleeper to wake: the lock sat idle while POSTs waited 50-100 ms
+    (bench/README.md). Here a writer first takes an in-process lock and then ``flock`` on
+    a file beside the database (shared by every process and engine that opens it), both
+    of which wake the next waiter the moment they are released, and only then runs BEGIN
+    IMMEDIATE. The queue is left after COMMIT or ROLLBACK (or when the connection closes).
+    Re-entrant per thread: a thread that opens a second write transaction meets SQLite's
+    own busy timeout as before, not a deadlock here.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+        self._pid = 0
+        self._holders: set[int] = set()
+
+    def enter(self, connection: Any) -> None:
+        """Wait for this writer's turn (before BEGIN IMMEDIATE on ``connection``, a DBAPI connection or its pool proxy)."""
+        key = _raw_id(connection)
+        if self.path is None or key in self._holders:
+            return
+        self._thread_lock.acquire()
+        try:
+            if self._depth == 0:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+            self._depth += 1
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        self._holders.add(key)
+
+    def leave(self, connection: Any) -> None:
+        """Give the turn to the next writer (after the transaction on ``connection`` ended)."""
+        key = _raw_id(connection)
+        if key not in self._holders:
+            return
+        self._holders.discard(key)
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def idle(self) -> bool:
+        """Whether no writer holds or waits for the turn right now, in any process (a probe that never waits)."""
+        if self.path is None:
+            return False
+        if not self._thread_lock.acquire(blocking=False):
+            return False
+        try:
+            if self._depth:
+                return False  # this very thread is writing
+            fd = self._file()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return True
+        finally:
+            self._thread_lock.release()
+
+    def leaving_after(self, method: Any) -> Any:
+        """Wrap a dialect's do_commit/do_rollback/do_close so that the queue is left afterwards."""
+
+        def wrapped(dbapi_connection: Any, *args: Any) -> Any:
+            try:
+                return method(dbapi_connection, *args)
+            finally:
+                self.leave(dbapi_connection)
+
+        return wrapped
+
+    def _file(self) -> int:
+        # A descriptor inherited across fork shares its lock with the parent: open our own.
+        if self._fd is None or self._pid != os.getpid():
+            assert self.path is not None
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
 
 
 def writer(engine: Engine) -> Engine:
@@ -83,3 +202,8 @@ def upgrade(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     command.upgrade(config, "head")
+
+
+def _raw_id(connection: Any) -> int:
+    """The identity of a DBAPI connection, whether given bare or in the pool's proxy (as dialects get it)."""
+    return id(getattr(connection, "dbapi_connection", connection))

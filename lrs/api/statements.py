@@ -126,9 +126,11 @@ def _store(batch: list[Any]) -> list[str]:
         _check_restrictions(caller, statement)
     attachments = multipart.check_attachments(batch, version())
     client = current_app.extensions["lrs"].client
+    started = sql.now_ms()
     ids: list[str] = client.store_statements(
         batch, authority=caller.authority, version=version(), attachments=attachments
     )
+    g.xapi_consistent_through = sql.through_after_write(started)
     return ids
 
 
@@ -189,7 +191,9 @@ def _consistent_through(response: Response) -> Response:
         request.endpoint == "xapi.statements"
         and CONSISTENT_THROUGH not in response.headers
     ):
-        through = sql.consistent_through(current_app.extensions["lrs"].engine)
+        through = g.get("xapi_consistent_through") if response.status_code < 400 else None
+        if through is None:
+            through = sql.consistent_through(current_app.extensions["lrs"].engine)
         response.headers[CONSISTENT_THROUGH] = sql.format_timestamp(through)
     return response
 

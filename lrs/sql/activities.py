@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, String, Text, select
+from sqlalchemy import DateTime, String, Table, Text, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lrs.db import JSONType, LRSBase
-from lrs.sql.documents import insert_ignoring_conflict
 
 LANGUAGE_MAPS = ("name", "description")
 #: Interaction component lists (Data §2.4.4.1, Interaction Components).
@@ -113,7 +114,7 @@ def activities_in(statement: dict[str, Any]) -> Iterator[dict[str, Any]]:
                     yield activity
 
 
-def _incoming(statements: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def incoming_definitions(statements: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The definitions a batch brings, merged in statement order, per activity id."""
     incoming: dict[str, dict[str, Any]] = {}
     for statement in statements:
@@ -127,49 +128,51 @@ def _incoming(statements: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]
     return incoming
 
 
-def record_activities(
-    session: Session, statements: list[dict[str, Any]], version: str
-) -> None:
-    """Merge the definitions these statements carry into the canonical ones (Data §2.4.4.1); flushes."""
-    incoming = _incoming(statements)
+ACTIVITIES = cast(Table, Activity.__table__)
+_READ = select(ACTIVITIES.c.id_hash, ACTIVITIES.c.definition).where(
+    ACTIVITIES.c.id_hash.in_(bindparam("keys", expanding=True))
+)
+_LOCK_ONE = select(ACTIVITIES.c.definition).where(ACTIVITIES.c.id_hash == bindparam("key")).with_for_update()
+_UPDATE = (
+    update(ACTIVITIES)
+    .where(ACTIVITIES.c.id_hash == bindparam("key"))
+    .values(definition=bindparam("definition"), updated=bindparam("now"))
+)
+
+
+def record_activities(connection: Connection, incoming: dict[str, dict[str, Any]]) -> None:
+    """Merge the definitions a batch brings (``incoming_definitions``) into the canonical ones (Data §2.4.4.1).
+
+    One read of the batch's activities; a write only for those whose definition changes,
+    in one key order everywhere so that concurrent batches cannot deadlock.
+    """
     if not incoming:
         return
     keys = {id_hash(activity_id): activity_id for activity_id in incoming}
-    stored = {
-        row.id_hash: row
-        for row in session.scalars(select(Activity).where(Activity.id_hash.in_(keys)))
-    }
+    stored = dict(connection.execute(_READ, {"keys": list(keys)}).all())
     to_update = []
     now = datetime.now(UTC)
-    for key in sorted(
-        keys
-    ):  # one order everywhere, so concurrent batches cannot deadlock
+    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
+    for key in sorted(keys):
         activity_id = keys[key]
-        row = stored.get(key)
-        if row is None:
-            values = {
-                "id_hash": key,
-                "activity_id": activity_id,
-                "definition": incoming[activity_id],
-                "updated": now,
-            }
-            if not insert_ignoring_conflict(session, Activity, values, ["id_hash"]):
+        definition = stored.get(key)
+        if definition is None:
+            created = connection.execute(
+                dialect.insert(ACTIVITIES)
+                .values(id_hash=key, activity_id=activity_id, definition=incoming[activity_id], updated=now)
+                .on_conflict_do_nothing(index_elements=["id_hash"])
+                .returning(ACTIVITIES.c.id_hash)
+            ).first()
+            if created is None:
                 to_update.append(key)  # created meanwhile by another transaction
-        elif merge_definition(row.definition, incoming[activity_id]) != row.definition:
+        elif merge_definition(definition, incoming[activity_id]) != definition:
             to_update.append(key)
     for key in to_update:
         # Lock, re-read and merge again: another transaction may have changed it since our read.
-        locked = session.scalars(
-            select(Activity)
-            .where(Activity.id_hash == key)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        merged = merge_definition(locked.definition, incoming[keys[key]])
-        if merged != locked.definition:
-            locked.definition = merged
-            locked.updated = now
-    session.flush()
+        locked = connection.execute(_LOCK_ONE, {"key": key}).scalar_one()
+        merged = merge_definition(locked, incoming[keys[key]])
+        if merged != locked:
+            connection.execute(_UPDATE, {"key": key, "definition": merged, "now": now})
 
 
 def canonical_definitions(

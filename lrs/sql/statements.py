@@ -16,11 +16,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     BigInteger,
+    and_,
+    or_,
     Boolean,
     DateTime,
     Integer,
@@ -33,11 +35,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from lrs.db import LRSBase
+from lrs.db import LRSBase, write_queue
 from lrs.errors import BadRequest, Conflict
 from lrs.hooks import Hooks
 from lrs.sql.attachments import AttachmentData, store_attachments
@@ -111,6 +113,8 @@ class StatementCounter(LRSBase):
 
 
 T = TypeVar("T")
+ONE_MS = timedelta(milliseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: PostgreSQL serialization failure and deadlock: the transaction may simply be run again.
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 #: lrs.db's busy timeout, restored after a lock probe.
@@ -124,14 +128,66 @@ COUNTER = cast(Table, StatementCounter.__table__)
 
 @dataclass
 class _Prepared:
-    """A validated incoming statement and what will be stored for it."""
+    """A validated incoming statement and what will be stored for it, all made before the lock."""
 
     statement: dict[str, Any]
     statement_id: str
-    given_timestamp: bool
+    given_timestamp: datetime | None
     target: str | None
     voiding: bool
+    #: The lifted columns but sequence, stored, timestamp, voiding state and payload.
+    columns: dict[str, Any]
+    agents: set[tuple[str, str]]
+    activities: set[tuple[str, str]]
     voided_by: str | None = None
+
+
+# Statements built once: building select()/update() per call cost more than running them.
+_LOCK_COUNTER = (
+    update(COUNTER)
+    .where(COUNTER.c.id == 1)
+    .values(
+        last_sequence=COUNTER.c.last_sequence + bindparam("count"),
+        last_stored=case(
+            (COUNTER.c.last_stored.is_(None), bindparam("stored", type_=COUNTER.c.last_stored.type)),
+            (COUNTER.c.last_stored < bindparam("stored"), bindparam("stored")),
+            else_=COUNTER.c.last_stored,
+        ),
+    )
+    .returning(COUNTER.c.last_sequence, COUNTER.c.last_stored)
+)
+#: The batch's ids already stored, and voiding statements stored earlier that target them.
+_KNOWN = select(
+    STATEMENTS.c.statement_id,
+    STATEMENTS.c.payload,
+    STATEMENTS.c.object_statement_id,
+    STATEMENTS.c.verb_iri,
+).where(
+    or_(
+        STATEMENTS.c.statement_id.in_(bindparam("ids", expanding=True)),
+        and_(
+            STATEMENTS.c.object_statement_id.in_(bindparam("targets", expanding=True)),
+            STATEMENTS.c.verb_iri == VERB_VOIDED,
+        ),
+    )
+)
+_VOIDING_AMONG = select(STATEMENTS.c.statement_id).where(
+    STATEMENTS.c.statement_id.in_(bindparam("ids", expanding=True)),
+    STATEMENTS.c.verb_iri == VERB_VOIDED,
+    STATEMENTS.c.object_statement_id.is_not(None),
+)
+_INSERT_STATEMENT = insert(STATEMENTS)
+_INSERT_AGENT_LINK = insert(AGENT_LINKS)
+_INSERT_ACTIVITY_LINK = insert(ACTIVITY_LINKS)
+_VOID = (
+    update(STATEMENTS)
+    .where(
+        STATEMENTS.c.statement_id == bindparam("target"),
+        STATEMENTS.c.is_voided.is_(False),
+        STATEMENTS.c.verb_iri != VERB_VOIDED,
+    )
+    .values(is_voided=True, voided_by=bindparam("by"))
+)
 
 
 def aware(moment: datetime) -> datetime:
@@ -158,7 +214,10 @@ def dump(statement: dict[str, Any]) -> str:
 
 
 def _prepare(raw: Any, version: str, authority: dict[str, Any]) -> _Prepared:
-    """Validate one statement and fill in what the LRS sets before the lock (Data §2.4.1, §2.4.9, §2.4.10)."""
+    """Validate one statement and work out everything stored for it but its place in the order.
+
+    Data §2.4.1 (id), §2.4.9-§2.4.10 (authority, version), 2.0 §2.4.7 (timestamps in UTC).
+    """
     validate_statement(raw, version)
     statement_id = (
         validate_uuid(raw["id"], "statement.id") if "id" in raw else str(uuid.uuid4())
@@ -168,39 +227,38 @@ def _prepare(raw: Any, version: str, authority: dict[str, Any]) -> _Prepared:
         (k, v) for k, v in raw.items() if k not in ("id", "stored", "authority")
     )
     activities_as_arrays(statement)
-    if "timestamp" in statement and version != "1.0.3":
-        # 2.0: a timestamp in another time zone is converted to UTC, not refused.
-        moment = parse_timestamp(statement["timestamp"], version)
-        if not statement["timestamp"].endswith(("Z", "z", "+00:00")):
-            statement["timestamp"] = moment.isoformat().replace("+00:00", "Z")
+    given_timestamp = None
+    if "timestamp" in statement:
+        given_timestamp = parse_timestamp(statement["timestamp"], "2.0.0")
+        if version != "1.0.3" and not statement["timestamp"].endswith(("Z", "z", "+00:00")):
+            # 2.0: a timestamp in another time zone is converted to UTC, not refused.
+            statement["timestamp"] = given_timestamp.isoformat().replace("+00:00", "Z")
     statement["authority"] = authority
     statement.setdefault("version", "1.0.0" if version == "1.0.3" else "2.0.0")
     obj = statement["object"]
-    target = obj["id"] if obj.get("objectType") == "StatementRef" else None
-    voiding = statement["verb"]["id"] == VERB_VOIDED and target is not None
+    object_type = obj.get("objectType", "Activity")
+    target = obj["id"].lower() if object_type == "StatementRef" else None
+    registration = (statement.get("context") or {}).get("registration")
+    columns = {
+        "statement_id": statement_id,
+        "verb_iri": statement["verb"]["id"],
+        "registration": registration.lower() if isinstance(registration, str) else None,
+        "actor_ifi": ifi_key(statement["actor"]),
+        "object_activity_id": obj.get("id") if object_type == "Activity" else None,
+        "object_agent_ifi": ifi_key(obj) if object_type in ("Agent", "Group") else None,
+        "object_statement_id": target,
+        "authority_ifi": ifi_key(authority) or "",
+    }
     return _Prepared(
-        statement, statement_id, "timestamp" in raw, target and target.lower(), voiding
+        statement=statement,
+        statement_id=statement_id,
+        given_timestamp=given_timestamp,
+        target=target,
+        voiding=columns["verb_iri"] == VERB_VOIDED and target is not None,
+        columns=columns,
+        agents=agent_links(statement),
+        activities=activity_links(statement),
     )
-
-
-def _lock_counter(session: Session, count: int) -> tuple[int, datetime]:
-    """Take the writers' lock; reserve ``count`` sequence numbers; the batch's ``stored`` time."""
-    last_stored = COUNTER.c.last_stored
-    stored = bindparam("stored", now_ms(), type_=last_stored.type)
-    row = session.execute(
-        update(COUNTER)
-        .where(COUNTER.c.id == 1)
-        .values(
-            last_sequence=COUNTER.c.last_sequence + count,
-            last_stored=case(
-                (last_stored.is_(None), stored),
-                (last_stored < stored, stored),
-                else_=last_stored,
-            ),
-        )
-        .returning(COUNTER.c.last_sequence, COUNTER.c.last_stored)
-    ).one()
-    return int(row[0]) - count + 1, aware(row[1])
 
 
 def store_statements(
@@ -218,8 +276,12 @@ def store_statements(
     already stored with the same content (Data §2.3.1 comparison) is a no-op, with other
     content a 409. Voiding follows Data §2.3.2. ``attachments`` (data by sha2) are kept
     with the statements that declare them (lrs.sql.attachments).
+
+    Everything that does not depend on what is stored already (validation, the lifted
+    columns, the link rows, the activity definitions the batch brings) is worked out
+    before the writers' lock is taken; under it run six statements or so.
     """
-    from lrs.sql.activities import record_activities
+    from lrs.sql.activities import incoming_definitions, record_activities
 
     if not isinstance(statements, list):
         raise BadRequest("expected a statement or an array of statements")
@@ -232,46 +294,42 @@ def store_statements(
         )
     if not prepared:
         return []
-    first_sequence, stored = _lock_counter(session, len(prepared))
+    definitions = incoming_definitions(p.statement for p in prepared)
 
-    existing = _existing(session, ids)
-    fresh: list[_Prepared] = []
-    for p in prepared:
-        old = existing.get(p.statement_id)
-        if old is None:
-            fresh.append(p)
-        elif not same_statement(old, p.statement, utc_instant):
-            raise Conflict(
-                f"statement {p.statement_id} is already stored with different content"
-            )
+    connection = session.connection()  # BEGIN (IMMEDIATE on SQLite): the writers' lock from here
+    row = connection.execute(_LOCK_COUNTER, {"count": len(prepared), "stored": now_ms()}).one()
+    first_sequence, stored = int(row[0]) - len(prepared) + 1, aware(row[1])
+
+    fresh = _fresh(connection, prepared)
     if not fresh:
         return ids
-    _check_voiding(session, fresh)
-
     stored_text = format_timestamp(stored)
     rows: list[dict[str, Any]] = []
     agents: list[dict[str, Any]] = []
     activities: list[dict[str, Any]] = []
-    for offset, p in enumerate(fresh):
+    for sequence, p in enumerate(fresh, start=first_sequence):
         statement = p.statement
         statement["stored"] = stored_text
         statement.setdefault("timestamp", stored_text)
         hooks.check(session, statement)
-        sequence = first_sequence + offset
-        rows.append(_row(p, sequence, stored, version))
-        agents.extend(
-            {"ifi": k, "relation": r, "sequence": sequence}
-            for k, r in agent_links(statement)
+        rows.append(
+            {
+                **p.columns,
+                "sequence": sequence,
+                "stored": stored,
+                "timestamp": p.given_timestamp or stored,
+                "is_voided": p.voided_by is not None,
+                "voided_by": p.voided_by,
+                "payload": dump(statement),
+            }
         )
-        activities.extend(
-            {"activity_id": a, "relation": r, "sequence": sequence}
-            for a, r in activity_links(statement)
-        )
-    session.execute(insert(STATEMENTS), rows)
+        agents.extend({"ifi": k, "relation": r, "sequence": sequence} for k, r in p.agents)
+        activities.extend({"activity_id": a, "relation": r, "sequence": sequence} for a, r in p.activities)
+    connection.execute(_INSERT_STATEMENT, rows)
     if agents:
-        session.execute(insert(AGENT_LINKS), agents)
+        connection.execute(_INSERT_AGENT_LINK, agents)
     if activities:
-        session.execute(insert(ACTIVITY_LINKS), activities)
+        connection.execute(_INSERT_ACTIVITY_LINK, activities)
     if attachments:
         store_attachments(
             session,
@@ -280,18 +338,10 @@ def store_statements(
         )
     voidings = [{"target": p.target, "by": p.statement_id} for p in fresh if p.voiding]
     if voidings:
-        session.execute(
-            update(STATEMENTS)
-            .where(
-                STATEMENTS.c.statement_id == bindparam("target"),
-                STATEMENTS.c.is_voided.is_(False),
-                STATEMENTS.c.verb_iri != VERB_VOIDED,
-            )
-            .values(is_voided=True, voided_by=bindparam("by")),
-            voidings,
-            execution_options={"synchronize_session": False},
-        )
-    record_activities(session, [p.statement for p in fresh], version)
+        connection.execute(_VOID, voidings)
+    if len(fresh) < len(prepared):
+        definitions = incoming_definitions(p.statement for p in fresh)
+    record_activities(connection, definitions)
     for p in fresh:
         if p.voided_by is None:
             hooks.apply(session, p.statement)
@@ -299,54 +349,36 @@ def store_statements(
     return ids
 
 
-def _row(p: _Prepared, sequence: int, stored: datetime, version: str) -> dict[str, Any]:
-    """The lifted columns of one statement."""
-    statement = p.statement
-    obj = statement["object"]
-    object_type = obj.get("objectType", "Activity")
-    registration = (statement.get("context") or {}).get("registration")
-    return {
-        "sequence": sequence,
-        "statement_id": p.statement_id,
-        "verb_iri": statement["verb"]["id"],
-        "registration": registration.lower() if isinstance(registration, str) else None,
-        "actor_ifi": ifi_key(statement["actor"]),
-        "object_activity_id": obj.get("id") if object_type == "Activity" else None,
-        "object_agent_ifi": ifi_key(obj) if object_type in ("Agent", "Group") else None,
-        "object_statement_id": p.target,
-        "authority_ifi": ifi_key(statement["authority"]) or "",
-        "stored": stored,
-        "timestamp": parse_timestamp(statement["timestamp"], "2.0.0")
-        if p.given_timestamp
-        else stored,
-        "is_voided": p.voided_by is not None,
-        "voided_by": p.voided_by,
-        "payload": dump(statement),
-    }
+def _fresh(connection: Connection, prepared: list[_Prepared]) -> list[_Prepared]:
+    """The statements not stored yet, with voiding worked out (Data §2.3.1 duplicates, §2.3.2 voiding).
+
+    One query finds the ids already stored (same content: skipped; other content: 409)
+    and the voiding statements that arrived before the statements they void.
+    """
+    by_id = {p.statement_id: p for p in prepared}
+    known = connection.execute(_KNOWN, {"ids": list(by_id), "targets": list(by_id)}).all()
+    voided_earlier: dict[str, str] = {}
+    stored_already: set[str] = set()
+    for statement_id, payload, target_id, verb in known:
+        old = by_id.get(statement_id)
+        if old is not None:
+            if not same_statement(json.loads(payload), old.statement, utc_instant):
+                raise Conflict(f"statement {statement_id} is already stored with different content")
+            stored_already.add(statement_id)
+        if verb == VERB_VOIDED and target_id in by_id:
+            voided_earlier.setdefault(target_id, statement_id)
+    fresh = [p for p in prepared if p.statement_id not in stored_already]
+    if fresh:
+        _check_voiding(connection, fresh, voided_earlier)
+    return fresh
 
 
-def _existing(session: Session, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The already stored statements among ``ids``, parsed (one query)."""
-    query = select(STATEMENTS.c.statement_id, STATEMENTS.c.payload).where(
-        STATEMENTS.c.statement_id.in_(list(ids))
-    )
-    return {row.statement_id: json.loads(row.payload) for row in session.execute(query)}
-
-
-def _check_voiding(session: Session, fresh: list[_Prepared]) -> None:
+def _check_voiding(connection: Connection, fresh: list[_Prepared], voided_earlier: dict[str, str]) -> None:
     """Refuse voiding a voiding statement; mark statements whose voiding statement came first (Data §2.3.2)."""
     in_batch = {p.statement_id: p for p in fresh}
     targets = {p.target for p in fresh if p.voiding}
     if targets:
-        known_voiding = set(
-            session.scalars(
-                select(STATEMENTS.c.statement_id).where(
-                    STATEMENTS.c.statement_id.in_(list(targets)),
-                    STATEMENTS.c.verb_iri == VERB_VOIDED,
-                    STATEMENTS.c.object_statement_id.is_not(None),
-                )
-            )
-        )
+        known_voiding = set(connection.scalars(_VOIDING_AMONG, {"ids": list(targets)}))
         for p in fresh:
             if not p.voiding or p.target is None:
                 continue
@@ -357,13 +389,7 @@ def _check_voiding(session: Session, fresh: list[_Prepared]) -> None:
                 )
             if target is not None and target.voided_by is None:
                 target.voided_by = p.statement_id
-    earlier = session.execute(
-        select(STATEMENTS.c.object_statement_id, STATEMENTS.c.statement_id).where(
-            STATEMENTS.c.object_statement_id.in_(list(in_batch)),
-            STATEMENTS.c.verb_iri == VERB_VOIDED,
-        )
-    )
-    for target_id, voiding_id in earlier:
+    for target_id, voiding_id in voided_earlier.items():
         target = in_batch.get(target_id)
         if target is not None and not target.voiding and target.voided_by is None:
             target.voided_by = voiding_id
@@ -428,32 +454,40 @@ def with_retries(
 
 
 def consistent_through(engine: Engine) -> datetime:
-    """X-Experience-API-Consistent-Through (Part Three §2.1.3): now when no writer is in flight.
+    """X-Experience-API-Consistent-Through (Part Three §2.1.3): every statement stored at or before it is visible.
 
-    Writers hold the counter lock from the moment they pick ``stored`` until they commit.
-    If the probe gets past that lock, any later writer picks a ``stored`` at or after our
-    "now", so every statement stored before now is visible. If a writer is in flight, the
-    stored time of the newest committed statement is the answer (conservative).
+    Writers hold the writers' lock (SQLite's writers' queue, PostgreSQL's counter row) from
+    the moment they pick ``stored`` until they commit, and pick a ``stored`` no earlier
+    than the time they got the lock. So if no writer holds the lock at the probe, every
+    later writer stores at or after a time read before the probe: that time, less one
+    millisecond (``stored`` has millisecond precision and ``since`` is exclusive), is the
+    answer. If a writer is in flight, the newest committed statement's ``stored`` less one
+    millisecond is (conservative).
     """
+    before = now_ms() - ONE_MS
     if engine.dialect.name == "sqlite":
-        free = _sqlite_write_lock_free(engine)
-        now = now_ms()
+        queue = write_queue(engine)
+        free = queue.idle() if queue is not None else _sqlite_write_lock_free(engine)
     else:
-        with Session(engine) as session:
-            free = (
-                session.execute(
-                    select(COUNTER.c.id)
-                    .where(COUNTER.c.id == 1)
-                    .with_for_update(read=True, skip_locked=True)
-                ).first()
-                is not None
-            )
-            now = now_ms()
-            session.rollback()
+        with engine.connect() as connection:
+            free = connection.execute(_PROBE_COUNTER).first() is not None
+            connection.rollback()
     if free:
-        return now
+        return before
     with Session(engine) as session:
         return read_counter(session)[1]
+
+
+def through_after_write(started: datetime) -> datetime:
+    """Consistent-Through for the answer to a write that began at ``started`` and committed.
+
+    The write picked a ``stored`` no earlier than ``started`` under the writers' lock, so
+    every statement stored before it had committed; those after store later still.
+    """
+    return started - ONE_MS
+
+
+_PROBE_COUNTER = select(COUNTER.c.id).where(COUNTER.c.id == 1).with_for_update(read=True, skip_locked=True)
 
 
 def _sqlite_write_lock_free(engine: Engine) -> bool:
@@ -475,12 +509,12 @@ def _sqlite_write_lock_free(engine: Engine) -> bool:
 
 
 def read_counter(session: Session) -> tuple[int, datetime]:
-    """(last committed sequence, X-Experience-API-Consistent-Through) (Part Three §2.1.3).
+    """(last committed sequence, a conservative X-Experience-API-Consistent-Through) (Part Three §2.1.3).
 
-    The stored time of the newest committed statement is conservative: a writer holding
-    the lock sets ``stored`` to at least that time. With no statements yet, now.
+    A writer holding the lock sets ``stored`` to at least the newest committed statement's
+    ``stored``, so one millisecond before that is safe. With no statements yet, the epoch.
     """
     row = session.execute(
         select(COUNTER.c.last_sequence, COUNTER.c.last_stored).where(COUNTER.c.id == 1)
     ).one()
-    return int(row[0]), aware(row[1]) if row[1] is not None else now_ms()
+    return int(row[0]), aware(row[1]) - ONE_MS if row[1] is not None else EPOCH

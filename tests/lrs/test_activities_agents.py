@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from lrs.sql.activities import Activity, record_activities
+from lrs.sql.activities import Activity, incoming_definitions, record_activities
 from tests.conftest import XAPI, basic_auth
 from tests.lrs.documents_support import learner
 
@@ -41,7 +41,7 @@ def statement(
 
 def record(app: Any, *statements: dict[str, Any]) -> None:
     with app.extensions["lrs"].write_sessions.begin() as session:
-        record_activities(session, list(statements), "1.0.3")
+        record_activities(session.connection(), incoming_definitions(statements))
 
 
 def activity(vx: XAPI, activity_id: str = QUIZ) -> Any:
