@@ -26,7 +26,6 @@ from sqlalchemy import (
     Connection,
     Select,
     bindparam,
-    func,
     literal,
     select,
 )
@@ -113,46 +112,62 @@ def parameters(query: StatementQuery) -> dict[str, Any] | None:
     return values
 
 
-def _filters(shape: Shape, table: Any) -> list[ColumnElement[bool]]:
-    """The non-time filters applied to one statement table (or alias)."""
+def _lifted(shape: Shape, table: Any) -> list[ColumnElement[bool]]:
+    """The filters on the statement's own columns (verb, registration)."""
     conditions: list[ColumnElement[bool]] = []
     if shape.verb:
         conditions.append(table.c.verb_iri == bindparam("verb"))
     if shape.registration:
         conditions.append(table.c.registration == bindparam("registration"))
-    if shape.agent:
-        links = select(AGENT_LINKS.c.sequence).where(
-            AGENT_LINKS.c.ifi == bindparam("ifi")
-        )
+    return conditions
+
+
+def _links(
+    shape: Shape, kind: str, links: Any = None
+) -> tuple[Any, list[ColumnElement[bool]]]:
+    """The link table of ``kind`` ("agent" or "activity") (or ``links``, an alias) and the filter's conditions on it."""
+    if kind == "agent":
+        links = AGENT_LINKS if links is None else links
+        conditions = [links.c.ifi == bindparam("ifi")]
         if shape.agent == 1:
-            links = links.where(
-                AGENT_LINKS.c.relation.in_([literal(r) for r in DIRECT_AGENT])
-            )
-        conditions.append(table.c.sequence.in_(links))
-    if shape.activity:
-        links = select(ACTIVITY_LINKS.c.sequence).where(
-            ACTIVITY_LINKS.c.activity_id == bindparam("activity")
-        )
+            conditions.append(links.c.relation.in_([literal(r) for r in DIRECT_AGENT]))
+    else:
+        links = ACTIVITY_LINKS if links is None else links
+        conditions = [links.c.activity_id == bindparam("activity")]
         if shape.activity == 1:
-            links = links.where(ACTIVITY_LINKS.c.relation == literal(DIRECT_ACTIVITY))
-        conditions.append(table.c.sequence.in_(links))
+            conditions.append(links.c.relation == literal(DIRECT_ACTIVITY))
+    return links, conditions
+
+
+def _link_probe(shape: Shape, kind: str, sequence: Any) -> ColumnElement[bool]:
+    """Whether the statement at ``sequence`` mentions the filter's agent or activity: one index probe."""
+    links, conditions = _links(shape, kind)
+    found = select(literal(1)).where(*conditions, links.c.sequence == sequence).limit(1)
+    return found.scalar_subquery().is_not(None)
+
+
+def _filters(shape: Shape, table: Any) -> list[ColumnElement[bool]]:
+    """The non-time filters applied to one statement table (or alias), link filters as probes."""
+    conditions = _lifted(shape, table)
+    for kind in ("agent", "activity"):
+        if getattr(shape, kind):
+            conditions.append(_link_probe(shape, kind, table.c.sequence))
     return conditions
 
 
 def _first_sequence_after(since: Any) -> Any:
-    """The lowest sequence stored after ``since`` (NULL when none).
+    """The lowest sequence stored after ``since`` (NULL when none): one probe of (stored, sequence).
 
     ``stored`` never decreases with ``sequence`` (writers take it under the counter lock,
     lrs.sql.statements), so every statement stored after ``since`` has at least this
     sequence: the time bound becomes a primary-key range.
     """
     table = STATEMENTS.alias("since_bound")
-    first = (
-        select(func.min(table.c.stored)).where(table.c.stored > since).scalar_subquery()
-    )
     return (
-        select(func.min(table.c.sequence))
-        .where(table.c.stored == first)
+        select(table.c.sequence)
+        .where(table.c.stored > since)
+        .order_by(table.c.stored.asc(), table.c.sequence.asc())
+        .limit(1)
         .scalar_subquery()
     )
 
@@ -160,46 +175,43 @@ def _first_sequence_after(since: Any) -> Any:
 def _last_sequence_until(until: Any) -> Any:
     """The highest sequence stored at or before ``until`` (NULL when none); see above."""
     table = STATEMENTS.alias("until_bound")
-    last = (
-        select(func.max(table.c.stored))
-        .where(table.c.stored <= until)
-        .scalar_subquery()
-    )
     return (
-        select(func.max(table.c.sequence))
-        .where(table.c.stored == last)
+        select(table.c.sequence)
+        .where(table.c.stored <= until)
+        .order_by(table.c.stored.desc(), table.c.sequence.desc())
+        .limit(1)
         .scalar_subquery()
     )
+
+
+def _sequence_bounds(shape: Shape, sequence: Any) -> list[ColumnElement[bool]]:
+    """The bounds on a sequence column: the page bound, the paging cursor, since/until."""
+    conditions: list[ColumnElement[bool]] = []
+    stored_type = STATEMENTS.c.stored.type
+    if shape.since:
+        since = bindparam("since", type_=stored_type)
+        conditions.append(sequence >= _first_sequence_after(since))
+    if shape.until:
+        until = bindparam("until", type_=stored_type)
+        conditions.append(sequence <= _last_sequence_until(until))
+    if shape.max_sequence:
+        conditions.append(sequence <= bindparam("max_sequence"))
+    if shape.after:
+        after: Any = bindparam("after")
+        conditions.append(sequence > after if shape.ascending else sequence < after)
+    return conditions
 
 
 def _bounds(shape: Shape, table: Any) -> list[ColumnElement[bool]]:
     """The time, sequence, scope and paging bounds (applied to the returned statement itself)."""
-    conditions: list[ColumnElement[bool]] = []
+    conditions = _sequence_bounds(shape, table.c.sequence)
+    stored_type = STATEMENTS.c.stored.type
     if shape.since:
-        conditions.append(
-            table.c.stored > bindparam("since", type_=STATEMENTS.c.stored.type)
-        )
-        conditions.append(
-            table.c.sequence
-            >= _first_sequence_after(bindparam("since", type_=STATEMENTS.c.stored.type))
-        )
+        conditions.append(table.c.stored > bindparam("since", type_=stored_type))
     if shape.until:
-        conditions.append(
-            table.c.stored <= bindparam("until", type_=STATEMENTS.c.stored.type)
-        )
-        conditions.append(
-            table.c.sequence
-            <= _last_sequence_until(bindparam("until", type_=STATEMENTS.c.stored.type))
-        )
-    if shape.max_sequence:
-        conditions.append(table.c.sequence <= bindparam("max_sequence"))
+        conditions.append(table.c.stored <= bindparam("until", type_=stored_type))
     if shape.authority:
         conditions.append(table.c.authority_ifi == bindparam("authority"))
-    if shape.after:
-        after: Any = bindparam("after")
-        conditions.append(
-            table.c.sequence > after if shape.ascending else table.c.sequence < after
-        )
     return conditions
 
 
@@ -213,20 +225,73 @@ def _ordered(statement: Select[Any], shape: Shape) -> Select[Any]:
 
 
 @cache
-def direct_select(shape: Shape) -> Select[Any]:
+def direct_select(shape: Shape, dialect: str) -> Select[Any]:
     """(sequence, payload) of the statements that match the filters themselves, in commit order.
 
+    With an agent or activity filter (and no registration, which its own index serves
+    better) the query is driven by that link index, (ifi | activity_id, sequence,
+    relation), read in sequence order: the database reads about a page of links and
+    looks up only those statements, instead of collecting every match and sorting it.
+    A statement linked under several relations must come once: PostgreSQL reads the
+    links through a grouped, ordered subquery; SQLite materializes such a subquery, so
+    there each link row is kept only if no lower relation links the same statement (one
+    probe of the same index). A second link filter is an index probe per candidate.
+
     Statements that match only through a StatementRef come from ``ref_select``; the two
-    are merged while streaming. One OR of both in a single WHERE kept both databases
-    from driving the query from the filter's index (bench/README.md).
+    are merged while streaming (bench/README.md: one OR of both defeated the indexes).
     """
     table = STATEMENTS
-    conditions = [
-        table.c.is_voided.is_(False),
-        *_bounds(shape, table),
-        *_filters(shape, table),
-    ]
-    return _ordered(select(table.c.sequence, table.c.payload).where(*conditions), shape)
+    columns = (table.c.sequence, table.c.payload)
+    driver = None
+    if not shape.registration:
+        driver = "agent" if shape.agent else "activity" if shape.activity else None
+    if driver is None:
+        conditions = [
+            table.c.is_voided.is_(False),
+            *_bounds(shape, table),
+            *_filters(shape, table),
+        ]
+        return _ordered(select(*columns).where(*conditions), shape)
+    links, conditions = _links(shape, driver)
+    conditions += _sequence_bounds(shape, links.c.sequence)
+    if driver == "agent" and shape.activity:
+        conditions.append(_link_probe(shape, "activity", links.c.sequence))
+    own = [table.c.is_voided.is_(False), *_bounds(shape, table), *_lifted(shape, table)]
+    if dialect == "postgresql":
+        order = links.c.sequence.asc() if shape.ascending else links.c.sequence.desc()
+        matched = (
+            select(links.c.sequence)
+            .where(*conditions)
+            .group_by(links.c.sequence)
+            .order_by(order)
+            .subquery("matched")
+        )
+        conditions = []  # all inside the subquery
+        sequence = matched.c.sequence
+        statement = select(*columns).join_from(
+            matched, table, table.c.sequence == sequence
+        )
+    elif driver == "activity" and shape.activity == 1:
+        sequence = links.c.sequence  # one relation: no statement is linked twice
+        statement = select(*columns).join_from(
+            links, table, table.c.sequence == sequence
+        )
+    else:
+        lower, lower_conditions = _links(shape, driver, links.alias("lower_relation"))
+        duplicate = select(literal(1)).where(
+            *lower_conditions,
+            lower.c.sequence == links.c.sequence,
+            lower.c.relation < links.c.relation,
+        )
+        conditions.append(~duplicate.exists())
+        sequence = links.c.sequence
+        statement = select(*columns).join_from(
+            links, table, table.c.sequence == sequence
+        )
+    statement = statement.where(*conditions, *own).order_by(
+        sequence.asc() if shape.ascending else sequence.desc()
+    )
+    return statement.limit(bindparam("limit")) if shape.limit else statement
 
 
 @cache
@@ -310,7 +375,8 @@ def iter_statement_rows(
     shape = shape_of(query)
     # Pages up to a chunk are fetched whole; larger ones and unbounded reads stream.
     chunked = not query.limit or query.limit > STREAM_CHUNK
-    direct = _stream(connection, direct_select(shape), values, chunked)
+    dialect = connection.dialect.name
+    direct = _stream(connection, direct_select(shape, dialect), values, chunked)
     if (
         not shape.filtered
         or connection.execute(referrer_probe(shape), values).first() is None

@@ -168,3 +168,47 @@ def test_time_bounds_hold_for_a_batch_stored_at_one_instant(xapi: XAPI) -> None:
     assert every_page(xapi, since=instant, until=instant) == []
     assert every_page(xapi, verb=PASSED, since="2999-01-01T00:00:00Z") == []
     assert every_page(xapi, verb=PASSED, until="2000-01-01T00:00:00Z") == []
+
+
+def test_a_statement_linking_one_agent_or_activity_twice_comes_once(xapi: XAPI) -> None:
+    about_herself = post(
+        xapi,
+        {
+            "actor": ALICE,
+            "verb": {"id": COMMENTED},
+            "object": {"objectType": "Agent", **ALICE},
+            "context": {
+                "instructor": ALICE,
+                "contextActivities": {
+                    "parent": [{"id": COURSE}],
+                    "grouping": [{"id": COURSE}],
+                },
+            },
+        },
+    )[0]
+    older = post(xapi, about(ALICE, PASSED, f"{COURSE}/1"))[0]
+    newer = post(
+        xapi,
+        {
+            **about(BOB, PASSED, COURSE),
+            "context": {"contextActivities": {"category": [{"id": COURSE}]}},
+        },
+    )[0]
+    for limit in (1, 2, 0):
+        assert every_page(xapi, agent=ALICE, limit=limit) == [older, about_herself]
+        assert every_page(xapi, agent=ALICE, related_agents=True, limit=limit) == [
+            older,
+            about_herself,
+        ]
+        assert every_page(
+            xapi, activity=COURSE, related_activities=True, limit=limit
+        ) == [newer, about_herself]
+        assert every_page(
+            xapi,
+            agent=ALICE,
+            activity=COURSE,
+            related_activities=True,
+            limit=limit,
+            ascending=True,
+        ) == [about_herself]
+    assert every_page(xapi, activity=COURSE) == [newer]
