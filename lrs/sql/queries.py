@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -59,6 +59,8 @@ class Shape:
     after: bool = False
     ascending: bool = False
     limit: bool = False
+    #: StatementRef stream only: past the last direct match a full page needs (``floor``).
+    floor: bool = False
 
     @property
     def filtered(self) -> bool:
@@ -199,6 +201,9 @@ def _sequence_bounds(shape: Shape, sequence: Any) -> list[ColumnElement[bool]]:
     if shape.after:
         after: Any = bindparam("after")
         conditions.append(sequence > after if shape.ascending else sequence < after)
+    if shape.floor:
+        floor: Any = bindparam("floor")
+        conditions.append(sequence < floor if shape.ascending else sequence > floor)
     return conditions
 
 
@@ -348,12 +353,18 @@ def _stream(
     values: dict[str, Any],
     chunked: bool,
 ) -> Generator[Row, None, None]:
-    """(sequence, JSON text) rows of one SELECT; a server-side cursor when ``chunked``."""
+    """(sequence, JSON text) rows of one SELECT; a server-side cursor when ``chunked``.
+
+    Otherwise (a page of at most STREAM_CHUNK rows) the rows are fetched in one call.
+    """
     options = {"yield_per": STREAM_CHUNK} if chunked else {}
     result = connection.execute(statement, values, execution_options=options)
     try:
-        for sequence, payload in result:
-            yield int(sequence), payload
+        if chunked:
+            for sequence, payload in result:
+                yield int(sequence), payload
+        else:
+            yield from result.fetchall()
     finally:
         # Closes PostgreSQL's server-side cursor when the reader stops early (a full page).
         result.close()
@@ -366,7 +377,9 @@ def iter_statement_rows(
 
     With filters, and when a StatementRef statement lies within the query's bounds, the
     direct matches and the StatementRef matches are two ordered streams merged by
-    sequence (a statement in both is yielded once).
+    sequence (a statement in both is yielded once). When the direct matches alone fill
+    the page, only StatementRef statements before the last of them can make the page,
+    so the StatementRef stream (and its probe) is bounded there.
     """
     values = parameters(query)
     if values is None:
@@ -376,15 +389,24 @@ def iter_statement_rows(
     # Pages up to a chunk are fetched whole; larger ones and unbounded reads stream.
     chunked = not query.limit or query.limit > STREAM_CHUNK
     dialect = connection.dialect.name
-    direct = _stream(connection, direct_select(shape, dialect), values, chunked)
-    if (
-        not shape.filtered
-        or connection.execute(referrer_probe(shape), values).first() is None
-    ):
+    direct: Iterator[Row] = _stream(
+        connection, direct_select(shape, dialect), values, chunked
+    )
+    if not shape.filtered:
+        yield from direct
+        return
+    ref_shape, ref_values = shape, values
+    if not chunked:
+        page = list(direct)
+        direct = iter(page)
+        if len(page) >= query.limit:
+            ref_shape = replace(shape, floor=True)
+            ref_values = {**values, "floor": page[query.limit - 1][0]}
+    if connection.execute(referrer_probe(ref_shape), ref_values).first() is None:
         yield from direct
         return
     # Two open cursors on the request's own connection: one snapshot, no second connection.
-    via_refs = _stream(connection, ref_select(shape), values, chunked)
+    via_refs = _stream(connection, ref_select(ref_shape), ref_values, chunked)
     merged = heapq.merge(
         direct, via_refs, key=lambda row: row[0], reverse=not query.ascending
     )
@@ -399,8 +421,9 @@ def iter_statement_rows(
             if query.limit and count >= query.limit:
                 return
     finally:
-        direct.close()
         via_refs.close()
+        if isinstance(direct, Generator):
+            direct.close()
 
 
 def iter_statements(
