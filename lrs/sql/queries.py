@@ -40,6 +40,16 @@ from lrs.store import StatementQuery
 STREAM_CHUNK = 200
 
 Row = tuple[int, str]
+#: Bind parameter names and the StatementQuery fields whose values they take as given.
+BOUND_FIELDS = (
+    ("verb", "verb"),
+    ("activity", "activity"),
+    ("since", "since"),
+    ("until", "until"),
+    ("max_sequence", "max_sequence"),
+    ("authority", "authority_key"),
+    ("after", "after_sequence"),
+)
 
 
 @dataclass(frozen=True)
@@ -93,22 +103,11 @@ def parameters(query: StatementQuery) -> dict[str, Any] | None:
         if key is None:
             return None
         values["ifi"] = key
-    if query.verb is not None:
-        values["verb"] = query.verb
     if query.registration is not None:
         values["registration"] = query.registration.lower()
-    if query.activity is not None:
-        values["activity"] = query.activity
-    if query.since is not None:
-        values["since"] = query.since
-    if query.until is not None:
-        values["until"] = query.until
-    if query.max_sequence is not None:
-        values["max_sequence"] = query.max_sequence
-    if query.authority_key is not None:
-        values["authority"] = query.authority_key
-    if query.after_sequence is not None:
-        values["after"] = query.after_sequence
+    for name, field in BOUND_FIELDS:
+        if (value := getattr(query, field)) is not None:
+            values[name] = value
     if query.limit:
         values["limit"] = query.limit
     return values

@@ -14,12 +14,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lrs.vocab import VERB_VOIDED
 from tests.conftest import XAPI
+from tests.lrs.test_queries import ALICE, BOB, CAROL, COMMENTED, PASSED
 
-ALICE = {"mbox": "mailto:alice@example.org"}
-BOB = {"mbox": "mailto:bob@example.org"}
-CAROL = {"account": {"homePage": "https://idp.example.org", "name": "carol"}}
-COMMENTED = "http://adlnet.gov/expapi/verbs/commented"
-PASSED = "http://adlnet.gov/expapi/verbs/passed"
 LIKED = "http://activitystrea.ms/schema/1.0/like"
 COURSE = "http://example.org/courses/fire-drill"
 
