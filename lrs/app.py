@@ -15,6 +15,7 @@ from lrs.client import LRSClient
 from lrs.config import LRSConfig
 from lrs.projections import RegistrationsProjection
 from lrs.sql import credentials
+from lrs.sql.group import CommitGroup
 
 
 #: How long one worker trusts a successful credential check without reading it again.
@@ -31,6 +32,8 @@ class LRS:
         self.write_sessions: sessionmaker[Session] = sessionmaker(
             bind=db.writer(self.engine), expire_on_commit=False
         )
+        #: Statement writes of this process's threads share transactions (lrs.sql.group).
+        self.commit_group = CommitGroup(self.write_sessions)
         self.client = LRSClient(self)
         self._auth_cache: dict[str, tuple[str, Principal, float, datetime | None]] = {}
         self.client.add_projection(RegistrationsProjection())

@@ -88,17 +88,13 @@ class LRSClient:
         """
         from lrs.sql import statements as sql
 
-        def store(session: Session) -> list[str]:
-            return sql.store_statements(
-                session,
-                statements,
-                authority=authority or SYSTEM_AUTHORITY,
-                version=version,
-                hooks=self.hooks,
-                attachments=attachments,
-            )
+        batch = sql.prepare_batch(statements, authority=authority or SYSTEM_AUTHORITY, version=version)
 
-        return sql.with_retries(self._lrs.write_sessions, store)
+        def store(session: Session) -> list[str]:
+            return sql.write_batch(session, batch, hooks=self.hooks, attachments=attachments)
+
+        # Validated outside the lock; written in a transaction it may share with other threads' writes.
+        return self._lrs.commit_group.run(store)
 
     def store_statement(self, statement: dict[str, Any], **kwargs: Any) -> str:
         """Store one statement; returns its id. The same id with the same content is a no-op."""

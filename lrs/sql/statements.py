@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -36,8 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lrs.db import LRSBase, write_queue
 from lrs.errors import BadRequest, Conflict
@@ -115,8 +113,6 @@ class StatementCounter(LRSBase):
 T = TypeVar("T")
 ONE_MS = timedelta(milliseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: PostgreSQL serialization failure and deadlock: the transaction may simply be run again.
-RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 #: lrs.db's busy timeout, restored after a lock probe.
 SQLITE_BUSY_MS = 30000
 
@@ -261,6 +257,38 @@ def _prepare(raw: Any, version: str, authority: dict[str, Any]) -> _Prepared:
     )
 
 
+@dataclass
+class PreparedBatch:
+    """A batch validated and worked out before the writers' lock (``prepare_batch``)."""
+
+    statements: list[_Prepared]
+    definitions: dict[str, dict[str, Any]]
+
+    @property
+    def ids(self) -> list[str]:
+        """The statement ids in order (the POST answer)."""
+        return [p.statement_id for p in self.statements]
+
+
+def prepare_batch(statements: Any, *, authority: dict[str, Any], version: str) -> PreparedBatch:
+    """Validate a batch and work out everything stored for it that does not depend on stored data.
+
+    A batch reusing an id is refused (400, xAPI 1.0.3 Part Three §2.1.2).
+    """
+    from lrs.sql.activities import incoming_definitions
+
+    if not isinstance(statements, list):
+        raise BadRequest("expected a statement or an array of statements")
+    prepared = [_prepare(raw, version, authority) for raw in statements]
+    ids = [p.statement_id for p in prepared]
+    if len(set(ids)) != len(ids):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        raise BadRequest(
+            f"the batch uses the same statement id more than once: {', '.join(dupes)}"
+        )
+    return PreparedBatch(prepared, incoming_definitions(p.statement for p in prepared))
+
+
 def store_statements(
     session: Session,
     statements: list[Any],
@@ -272,37 +300,41 @@ def store_statements(
 ) -> list[str]:
     """Store a batch whole or not at all; returns the ids in order (xAPI 1.0.3 Part Three §2.1.1-§2.1.2).
 
-    Every statement is validated first. A batch reusing an id is refused (400); an id
-    already stored with the same content (Data §2.3.1 comparison) is a no-op, with other
-    content a 409. Voiding follows Data §2.3.2. ``attachments`` (data by sha2) are kept
-    with the statements that declare them (lrs.sql.attachments).
+    ``prepare_batch`` then ``write_batch`` in ``session``'s transaction.
+    """
+    batch = prepare_batch(statements, authority=authority, version=version)
+    return write_batch(session, batch, hooks=hooks, attachments=attachments)
 
-    Everything that does not depend on what is stored already (validation, the lifted
-    columns, the link rows, the activity definitions the batch brings) is worked out
-    before the writers' lock is taken; under it run six statements or so.
+
+def write_batch(
+    session: Session,
+    batch: PreparedBatch,
+    *,
+    hooks: Hooks,
+    attachments: Mapping[str, AttachmentData] | None = None,
+) -> list[str]:
+    """Store a prepared batch in ``session``'s transaction; returns the ids (Part Three §2.1.1-§2.1.2).
+
+    An id already stored with the same content (Data §2.3.1 comparison) is a no-op, with
+    other content a 409. Voiding follows Data §2.3.2. ``attachments`` (data by sha2) are
+    kept with the statements that declare them (lrs.sql.attachments). Takes the writers'
+    lock (the counter) first; under it run six statements or so. May run again after a
+    serialization failure, so it sets everything it changes on the prepared statements.
     """
     from lrs.sql.activities import incoming_definitions, record_activities
 
-    if not isinstance(statements, list):
-        raise BadRequest("expected a statement or an array of statements")
-    prepared = [_prepare(raw, version, authority) for raw in statements]
-    ids = [p.statement_id for p in prepared]
-    if len(set(ids)) != len(ids):
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        raise BadRequest(
-            f"the batch uses the same statement id more than once: {', '.join(dupes)}"
-        )
+    prepared = batch.statements
     if not prepared:
         return []
-    definitions = incoming_definitions(p.statement for p in prepared)
-
     connection = session.connection()  # BEGIN (IMMEDIATE on SQLite): the writers' lock from here
     row = connection.execute(_LOCK_COUNTER, {"count": len(prepared), "stored": now_ms()}).one()
     first_sequence, stored = int(row[0]) - len(prepared) + 1, aware(row[1])
 
+    for p in prepared:
+        p.voided_by = None
     fresh = _fresh(connection, prepared)
     if not fresh:
-        return ids
+        return batch.ids
     stored_text = format_timestamp(stored)
     rows: list[dict[str, Any]] = []
     agents: list[dict[str, Any]] = []
@@ -310,7 +342,8 @@ def store_statements(
     for sequence, p in enumerate(fresh, start=first_sequence):
         statement = p.statement
         statement["stored"] = stored_text
-        statement.setdefault("timestamp", stored_text)
+        if p.given_timestamp is None:
+            statement["timestamp"] = stored_text
         hooks.check(session, statement)
         rows.append(
             {
@@ -339,6 +372,7 @@ def store_statements(
     voidings = [{"target": p.target, "by": p.statement_id} for p in fresh if p.voiding]
     if voidings:
         connection.execute(_VOID, voidings)
+    definitions = batch.definitions
     if len(fresh) < len(prepared):
         definitions = incoming_definitions(p.statement for p in fresh)
     record_activities(connection, definitions)
@@ -346,7 +380,7 @@ def store_statements(
         if p.voided_by is None:
             hooks.apply(session, p.statement)
     session.flush()
-    return ids
+    return batch.ids
 
 
 def _fresh(connection: Connection, prepared: list[_Prepared]) -> list[_Prepared]:
@@ -432,25 +466,6 @@ def get_statement_text(
     if authority_ifi is not None:
         query = query.where(STATEMENTS.c.authority_ifi == authority_ifi)
     return session.scalar(query)
-
-
-def with_retries(
-    sessions: sessionmaker[Session], work: Callable[[Session], T], attempts: int = 5
-) -> T:
-    """Run ``work`` in one write transaction, retrying serialization failures and deadlocks."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with sessions.begin() as session:
-                return work(session)
-        except DBAPIError as exc:
-            code = getattr(exc.orig, "sqlstate", None) or getattr(
-                exc.orig, "pgcode", None
-            )
-            locked = "database is locked" in str(exc.orig)
-            if attempt == attempts or not (code in RETRY_SQLSTATES or locked):
-                raise
-            time.sleep(0.01 * attempt)
-    raise AssertionError("unreachable")
 
 
 def consistent_through(engine: Engine) -> datetime:

@@ -1,0 +1,125 @@
+"""Group commit (lrs.sql.group): writes that wait together share one transaction, and fail alone.
+
+On SQLite and PostgreSQL, with real threads: while one transaction is open, the writes
+that arrive queue; the next leader runs them in one transaction, each in a SAVEPOINT, so
+a write that raises takes back only its own changes and gets its own error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from lrs.sql.group import CommitGroup
+from tests.conftest import XAPI
+
+
+class Boom(Exception):
+    """The error one write raises on purpose."""
+
+
+def _wait_until(condition: Any, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def probe_table(app: Any) -> Any:
+    lrs = app.extensions["lrs"]
+    with lrs.write_sessions.begin() as session:
+        session.execute(text("CREATE TABLE group_probe (n INTEGER NOT NULL)"))
+    yield lrs
+    with lrs.write_sessions.begin() as session:
+        session.execute(text("DROP TABLE group_probe"))
+
+
+def test_waiting_writes_share_one_transaction_and_fail_alone(probe_table: Any) -> None:
+    lrs = probe_table
+    group = CommitGroup(lrs.write_sessions)
+    gate, entered = threading.Event(), threading.Event()
+    sessions: dict[int, int] = {}
+    results: dict[int, Any] = {}
+
+    def work(n: int) -> Any:
+        def run(session: Session) -> int:
+            if n == 0:
+                entered.set()
+                assert gate.wait(30)  # the first leader holds its transaction open
+            session.execute(text("INSERT INTO group_probe (n) VALUES (:n)"), {"n": n})
+            sessions[n] = id(session)
+            if n == 2:
+                raise Boom("write 2 fails")
+            return n
+
+        return run
+
+    def call(n: int) -> None:
+        try:
+            results[n] = group.run(work(n))
+        except Boom as exc:
+            results[n] = exc
+
+    threads = [threading.Thread(target=call, args=(0,))]
+    threads[0].start()
+    assert entered.wait(30)  # write 0 is inside its transaction now
+    for n in (1, 2, 3):
+        thread = threading.Thread(target=call, args=(n,))
+        thread.start()
+        threads.append(thread)
+    _wait_until(lambda: group.waiting() == 3)
+    gate.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert results[0] == 0 and results[1] == 1 and results[3] == 3
+    assert isinstance(results[2], Boom)
+    assert sessions[1] == sessions[2] == sessions[3] != sessions[0]  # 1-3 in one transaction
+    with lrs.sessions() as session:
+        stored = sorted(session.execute(text("SELECT n FROM group_probe")).scalars())
+    assert stored == [0, 1, 3]  # write 2's insert was taken back with its savepoint only
+
+
+def test_a_lone_write_that_fails_stores_nothing(probe_table: Any) -> None:
+    group = CommitGroup(probe_table.write_sessions)
+
+    def failing(session: Session) -> None:
+        session.execute(text("INSERT INTO group_probe (n) VALUES (7)"))
+        raise Boom("no")
+
+    with pytest.raises(Boom):
+        group.run(failing)
+    assert group.run(lambda session: session.execute(text("SELECT count(*) FROM group_probe")).scalar()) == 0
+
+
+def test_concurrent_posts_get_their_own_answers(xapi: XAPI) -> None:
+    """Eight threads POST at once (one with a conflicting id): each gets its own answer."""
+    statement_id = "5d1f6a8e-1c1e-4b8e-9f0e-0c0f2b7a1c99"
+    base = {"actor": {"mbox": "mailto:group@example.org"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}}
+    first = xapi.post("statements", json={**base, "id": statement_id, "object": {"id": "http://example.org/a"}})
+    assert first.status_code == 200
+    answers: dict[int, Any] = {}
+
+    def post(n: int) -> None:
+        body = {**base, "object": {"id": f"http://example.org/{n}"}}
+        if n == 3:
+            body["id"] = statement_id  # same id, other content: 409 for this one alone
+        answers[n] = xapi.post("statements", json=body)
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers[3].status_code == 409
+    for n in set(range(8)) - {3}:
+        assert answers[n].status_code == 200, answers[n].get_data()
+        (stored_id,) = answers[n].get_json()
+        found = xapi.get("statements", query_string={"statementId": stored_id}).get_json()
+        assert found["object"]["id"] == f"http://example.org/{n}"
