@@ -10,6 +10,7 @@ answer ``related_agents`` / ``related_activities``.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from collections.abc import Callable
 from datetime import datetime
@@ -32,6 +33,12 @@ def ifi_key(agent: Any) -> str | None:
     pair = identifier(agent)
     if pair is None:
         return None
+    return _key_of(pair)
+
+
+@lru_cache(maxsize=8192)
+def _key_of(pair: tuple[str, ...]) -> str:
+    """The key of one identifier pair (remembered: the same learners and authority recur in every batch)."""
     kind, *parts = pair
     # An account's two parts are JSON-encoded so that no "|" or ":" inside them can make
     # two accounts share a key.

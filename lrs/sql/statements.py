@@ -30,7 +30,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     case,
-    insert,
     select,
     update,
 )
@@ -172,9 +171,6 @@ _VOIDING_AMONG = select(STATEMENTS.c.statement_id).where(
     STATEMENTS.c.verb_iri == VERB_VOIDED,
     STATEMENTS.c.object_statement_id.is_not(None),
 )
-_INSERT_STATEMENT = insert(STATEMENTS)
-_INSERT_AGENT_LINK = insert(AGENT_LINKS)
-_INSERT_ACTIVITY_LINK = insert(ACTIVITY_LINKS)
 _VOID = (
     update(STATEMENTS)
     .where(
@@ -336,33 +332,21 @@ def write_batch(
     if not fresh:
         return batch.ids
     stored_text = format_timestamp(stored)
-    rows: list[dict[str, Any]] = []
-    agents: list[dict[str, Any]] = []
-    activities: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    agents: list[tuple[str, str, int]] = []
+    activities: list[tuple[str, str, int]] = []
     for sequence, p in enumerate(fresh, start=first_sequence):
         statement = p.statement
         statement["stored"] = stored_text
         if p.given_timestamp is None:
             statement["timestamp"] = stored_text
         hooks.check(session, statement)
-        rows.append(
-            {
-                **p.columns,
-                "sequence": sequence,
-                "stored": stored,
-                "timestamp": p.given_timestamp or stored,
-                "is_voided": p.voided_by is not None,
-                "voided_by": p.voided_by,
-                "payload": dump(statement),
-            }
-        )
-        agents.extend({"ifi": k, "relation": r, "sequence": sequence} for k, r in p.agents)
-        activities.extend({"activity_id": a, "relation": r, "sequence": sequence} for a, r in p.activities)
-    connection.execute(_INSERT_STATEMENT, rows)
-    if agents:
-        connection.execute(_INSERT_AGENT_LINK, agents)
-    if activities:
-        connection.execute(_INSERT_ACTIVITY_LINK, activities)
+        rows.append(_statement_row(p, sequence, stored, dump(statement)))
+        agents.extend((k, r, sequence) for k, r in p.agents)
+        activities.extend((a, r, sequence) for a, r in p.activities)
+    _insert_rows(connection, STATEMENTS, STATEMENT_COLUMNS, rows)
+    _insert_rows(connection, AGENT_LINKS, ("ifi", "relation", "sequence"), agents)
+    _insert_rows(connection, ACTIVITY_LINKS, ("activity_id", "relation", "sequence"), activities)
     if attachments:
         store_attachments(
             session,
@@ -381,6 +365,57 @@ def write_batch(
             hooks.apply(session, p.statement)
     session.flush()
     return batch.ids
+
+
+#: The statement columns in the order ``_statement_row`` gives them.
+STATEMENT_COLUMNS = (
+    "sequence", "statement_id", "verb_iri", "registration", "actor_ifi", "object_activity_id",
+    "object_agent_ifi", "object_statement_id", "authority_ifi", "stored", "timestamp",
+    "is_voided", "voided_by", "payload",
+)  # fmt: skip
+
+
+def _statement_row(p: _Prepared, sequence: int, stored: datetime, payload: str) -> tuple[Any, ...]:
+    c = p.columns
+    return (
+        sequence, p.statement_id, c["verb_iri"], c["registration"], c["actor_ifi"], c["object_activity_id"],
+        c["object_agent_ifi"], c["object_statement_id"], c["authority_ifi"], stored, p.given_timestamp or stored,
+        p.voided_by is not None, p.voided_by, payload,
+    )  # fmt: skip
+
+
+def _insert_rows(connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """INSERT rows straight through the driver's executemany, each value through its column type's processor.
+
+    SQLAlchemy's per-row parameter handling was a third of a batch's write time; the
+    values are converted by the same bind processors it would use (e.g. SQLite datetimes).
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    processors = _processors(dialect, table, columns)
+    if any(processors):
+        rows = [
+            tuple(value if f is None or value is None else f(value) for f, value in zip(processors, row, strict=True))
+            for row in rows
+        ]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[Any]] = {}
+
+
+def _processors(dialect: Any, table: Table, columns: tuple[str, ...]) -> list[Any]:
+    key = (dialect.name, table.name, columns)
+    if key not in _PROCESSORS:
+        _PROCESSORS[key] = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    return _PROCESSORS[key]
 
 
 def _fresh(connection: Connection, prepared: list[_Prepared]) -> list[_Prepared]:
