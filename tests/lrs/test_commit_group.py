@@ -107,7 +107,7 @@ def test_concurrent_posts_get_their_own_answers(xapi: XAPI) -> None:
     answers: dict[int, Any] = {}
 
     def post(n: int) -> None:
-        body = {**base, "object": {"id": f"http://example.org/{n}"}}
+        body: dict[str, Any] = {**base, "object": {"id": f"http://example.org/{n}"}}
         if n == 3:
             body["id"] = statement_id  # same id, other content: 409 for this one alone
         answers[n] = xapi.post("statements", json=body)

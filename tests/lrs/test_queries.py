@@ -259,7 +259,7 @@ def test_limit_zero_returns_up_to_the_server_maximum(xapi: XAPI) -> None:
 
 def test_formats_ids_and_canonical(xapi: XAPI) -> None:
     agent = {"objectType": "Agent", "name": "Alice", **ALICE}
-    activity = {
+    activity: dict[str, Any] = {
         "id": COURSE,
         "definition": {"name": {"en-US": "Safety", "de-DE": "Sicherheit"}},
     }
