@@ -15,11 +15,13 @@ such credentials may read them but not change them.
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app
+from sqlalchemy.engine import Connection, Engine
 from werkzeug.http import http_date
 
 from lrs.api import bp
@@ -43,10 +45,11 @@ from lrs.validation import (
     validate_uuid,
 )
 
+if TYPE_CHECKING:
+    from lrs.app import LRS
+
 #: The largest document the LRS stores (documents are scratch space, not file storage).
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
-
-BlindPut = Literal["allow", "conflict", "refuse"]
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,23 @@ def _check_shared_write(resource: Resource) -> None:
         )
 
 
+def _reading() -> Connection:
+    """A plain connection for one read: no Session, no identity map (closed by ``with``)."""
+    lrs: LRS = current_app.extensions["lrs"]
+    return lrs.engine.connect()
+
+
+def _writing() -> AbstractContextManager[Connection]:
+    """One write transaction on a plain connection, committed on success (BEGIN IMMEDIATE on SQLite).
+
+    The engine is the one ``write_sessions`` is bound to (``lrs.db.writer``), so the
+    durability and locking rules of DESIGN.md, Storage, hold as for every other write.
+    """
+    lrs: LRS = current_app.extensions["lrs"]
+    writer: Engine = lrs.write_sessions.kw["bind"]
+    return writer.begin()
+
+
 def _document_response(document: Document) -> Response:
     response = current_app.response_class(
         document.content, status=200, content_type=document.content_type
@@ -171,12 +191,12 @@ def _get(resource: Resource) -> Response:
             if raw_since is not None
             else None
         )
-        with current_app.extensions["lrs"].sessions() as session:
-            ids, latest = sql.list_documents(session, key, since)
+        with _reading() as connection:
+            ids, latest = sql.list_documents(connection, key, since)
         return _ids_response(ids, latest)
     key = _key(resource, required_param(resource.id_param))
-    with current_app.extensions["lrs"].sessions() as session:
-        document = sql.get_document(session, key)
+    with _reading() as connection:
+        document = sql.get_document(connection, key)
     if document is None:
         raise NotFound(f"no document with {resource.id_param} {document_id!r} here")
     return _document_response(document)
@@ -192,14 +212,14 @@ def _write(resource: Resource, *, merge: bool) -> Response:
     body = xapi_body()
     if len(body) > MAX_DOCUMENT_BYTES:
         raise PayloadTooLarge(f"documents are limited to {MAX_DOCUMENT_BYTES} bytes")
-    blind: BlindPut = "allow"
+    blind: sql.BlindPut = "allow"
     if not merge and resource.kind != sql.STATE:
         blind = "refuse"
     elif not merge and version() == "2.0.0":
         blind = "conflict"
-    with current_app.extensions["lrs"].write_sessions.begin() as session:
+    with _writing() as connection:
         document = sql.write_document(
-            session,
+            connection,
             key,
             body,
             xapi_header("Content-Type"),
@@ -223,8 +243,8 @@ def _delete(resource: Resource) -> Response:
         resource, None if document_id is None else required_param(resource.id_param)
     )
     _check_shared_write(resource)
-    with current_app.extensions["lrs"].write_sessions.begin() as session:
-        sql.delete_documents(session, key, if_match=xapi_header("If-Match"))
+    with _writing() as connection:
+        sql.delete_documents(connection, key, if_match=xapi_header("If-Match"))
     return _no_content()
 
 

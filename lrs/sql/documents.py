@@ -1,142 +1,53 @@
-"""State, Activity Profile and Agent Profile documents in SQL (xAPI 1.0.3 Part Three §2.2-§2.7, §3.1).
+"""State, Activity Profile and Agent Profile documents: the rules (xAPI 1.0.3 Part Three §2.2-§2.7, §3.1).
 
-A document is identified by (kind, activity id, agent, registration, document id). The agent
-counts by its inverse functional identifier, never by the JSON text it was sent as. Those
-parts can be arbitrarily long IRIs and strings, so the unique key is a SHA-256 of them
-(``doc_key``) and listings go through a SHA-256 of the context without the registration and
-the document id (``scope_key``); the parts themselves are kept in plain columns too.
-
-Writes lock the row (SELECT ... FOR UPDATE on PostgreSQL; SQLite writes are serialized by
-BEGIN IMMEDIATE) so that a precondition check and the write it guards are one step, and a
-first write that races another inserts with ON CONFLICT DO NOTHING and then re-checks.
+The table, the document key and the statements are in ``lrs.sql.document_rows``. The
+common writes are one statement each: a PUT with one If-Match ETag (or ``*``) is
+``UPDATE ... WHERE doc_key AND etag``; a create-only write (If-None-Match: *) and 2.0's
+blind State PUT are ``INSERT ... ON CONFLICT DO NOTHING``; 1.0.3's blind PUT is an upsert.
+What one statement cannot decide (which 412 to answer, a JSON merge, a list of ETags, an
+If-None-Match naming ETags) takes the careful path: the row is locked (SELECT ... FOR UPDATE
+on PostgreSQL; SQLite writes are serialized by BEGIN IMMEDIATE) so that a precondition check
+and the write it guards are one step, and a first write that races another inserts with ON
+CONFLICT DO NOTHING and then re-checks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import (
-    DateTime,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-    delete,
-    select,
-)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from lrs.db import LRSBase
 from lrs.errors import BadRequest, Conflict, PreconditionFailed
+from lrs.sql.document_rows import (  # noqa: F401  (re-exported: the API and tables.py use them)
+    ACTIVITY_PROFILE,
+    AGENT_PROFILE,
+    DELETE_ONE,
+    DELETE_SCOPE,
+    INSERTS,
+    JSON_TYPE,
+    LISTINGS,
+    MAX_CONTENT_TYPE,
+    SELECT,
+    SELECT_LOCKED,
+    STATE,
+    UPDATE,
+    UPDATE_IF_ETAG,
+    DocumentKey,
+    Executor,
+    StoredDocument,
+    agent_ifi,
+    aware,
+    dialect_of,
+    etag_of,
+    row_values,
+)
 from lrs.store import Document
 
-STATE = "state"
-ACTIVITY_PROFILE = "activity_profile"
-AGENT_PROFILE = "agent_profile"
-JSON_TYPE = "application/json"
-MAX_CONTENT_TYPE = 255
-
-
-class StoredDocument(LRSBase):
-    """One document as stored: its identity, bytes, content type, ETag and update time."""
-
-    __tablename__ = "lrs_document"
-    __table_args__ = (Index("ix_lrs_document_scope_updated", "scope_key", "updated"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    doc_key: Mapped[str] = mapped_column(String(64), unique=True)
-    scope_key: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))
-    activity_id: Mapped[str | None] = mapped_column(Text, nullable=True)
-    agent_ifi: Mapped[str | None] = mapped_column(Text, nullable=True)
-    registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    document_id: Mapped[str] = mapped_column(Text)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    content_type: Mapped[str] = mapped_column(String(MAX_CONTENT_TYPE))
-    etag: Mapped[str] = mapped_column(String(40))
-    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-    def to_document(self) -> Document:
-        """The plain value handed across the LRS boundary."""
-        return Document(
-            content=self.content,
-            content_type=self.content_type,
-            etag=self.etag,
-            updated=aware(self.updated),
-        )
-
-
-@dataclass(frozen=True)
-class DocumentKey:
-    """Where a document lives: kind, activity, agent, registration (State only), document id."""
-
-    kind: str
-    activity_id: str | None
-    agent: dict[str, Any] | None
-    registration: str | None
-    document_id: str | None
-
-    @property
-    def agent_ifi(self) -> str | None:
-        """The agent's inverse functional identifier as canonical JSON text, or None."""
-        return agent_ifi(self.agent) if self.agent is not None else None
-
-    @property
-    def scope_key(self) -> str:
-        """Hash of (kind, activity, agent): every document a listing or DELETE-all may touch."""
-        return _digest([self.kind, self.activity_id, self.agent_ifi])
-
-    @property
-    def doc_key(self) -> str:
-        """Hash of the whole identity: the unique key of one document."""
-        return _digest(
-            [
-                self.kind,
-                self.activity_id,
-                self.agent_ifi,
-                self.registration,
-                self.document_id,
-            ]
-        )
-
-
-def agent_ifi(agent: dict[str, Any]) -> str:
-    """An Agent's (or identified Group's) inverse functional identifier as JSON (xAPI 1.0.3 Data §2.4.2.3)."""
-    for prop in ("mbox", "mbox_sha1sum", "openid"):
-        if isinstance(agent.get(prop), str):
-            return json.dumps([prop, agent[prop]])
-    account = agent.get("account")
-    if (
-        isinstance(account, dict)
-        and isinstance(account.get("homePage"), str)
-        and isinstance(account.get("name"), str)
-    ):
-        return json.dumps(["account", account["homePage"], account["name"]])
-    raise BadRequest(
-        "agent: must carry an inverse functional identifier (mbox, mbox_sha1sum, openid or account)"
-    )
-
-
-def _digest(parts: list[str | None]) -> str:
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-
-
-def aware(moment: datetime) -> datetime:
-    """A stored time as timezone-aware UTC (SQLite hands back naive datetimes)."""
-    return (
-        moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    )
-
-
-def etag_of(content: bytes) -> str:
-    """The ETag value: the lowercase hex SHA-1 of the content (xAPI 1.0.3 Part Three §3.1)."""
-    return hashlib.sha1(content, usedforsecurity=False).hexdigest()
+BlindPut = Literal["allow", "conflict", "refuse"]
 
 
 def is_json(content_type: str | None) -> bool:
@@ -155,20 +66,20 @@ def _etags_in(header: str) -> list[str]:
 
 
 def check_preconditions(
-    row: StoredDocument | None, if_match: str | None, if_none_match: str | None
+    stored_etag: str | None, if_match: str | None, if_none_match: str | None
 ) -> None:
-    """Apply If-Match / If-None-Match as RFC 2616 §14.24/§14.26 say (xAPI 1.0.3 Part Three §3.1): 412."""
+    """Apply If-Match / If-None-Match to the stored ETag (None: no document) as RFC 2616 §14.24/§14.26 say (xAPI 1.0.3 Part Three §3.1): 412."""
     if if_match is not None:
         tags = _etags_in(if_match)
-        if row is None:
+        if stored_etag is None:
             raise PreconditionFailed("If-Match: the document does not exist")
-        if "*" not in tags and row.etag not in tags:
+        if "*" not in tags and stored_etag not in tags:
             raise PreconditionFailed(
-                f'If-Match: the document has changed (its ETag is now "{row.etag}"); fetch it again and retry'
+                f'If-Match: the document has changed (its ETag is now "{stored_etag}"); fetch it again and retry'
             )
-    if if_none_match is not None and row is not None:
+    if if_none_match is not None and stored_etag is not None:
         tags = _etags_in(if_none_match)
-        if "*" in tags or row.etag in tags:
+        if "*" in tags or stored_etag in tags:
             raise PreconditionFailed("If-None-Match: the document already exists")
 
 
@@ -187,50 +98,43 @@ def insert_ignoring_conflict(
     return session.execute(statement).first() is not None
 
 
-def _find(
-    session: Session, key: DocumentKey, *, lock: bool = False
-) -> StoredDocument | None:
-    query = select(StoredDocument).where(StoredDocument.doc_key == key.doc_key)
-    if lock:
-        query = query.with_for_update()
-    return session.scalars(query).one_or_none()
-
-
-def get_document(session: Session, key: DocumentKey) -> Document | None:
-    """One document, or None (xAPI 1.0.3 Part Three §2.3, §2.6, §2.7 single GET)."""
-    row = _find(session, key)
-    return row.to_document() if row is not None else None
+def get_document(db: Executor, key: DocumentKey) -> Document | None:
+    """One document, or None: a single SELECT by key (xAPI 1.0.3 Part Three §2.3, §2.6, §2.7 single GET)."""
+    row = db.execute(SELECT, {"key": key.doc_key}).first()
+    if row is None:
+        return None
+    return Document(
+        content=row.content,
+        content_type=row.content_type,
+        etag=row.etag,
+        updated=aware(row.updated),
+    )
 
 
 def list_documents(
-    session: Session, key: DocumentKey, since: datetime | None = None
+    db: Executor, key: DocumentKey, since: datetime | None = None
 ) -> tuple[list[str], datetime | None]:
     """The ids in a context updated after ``since`` (exclusive), and the latest update time among them.
 
     For State, ``key.registration`` narrows the list when given (xAPI 1.0.3 Part Three §2.3).
     """
-    query = select(StoredDocument.document_id, StoredDocument.updated).where(
-        StoredDocument.scope_key == key.scope_key
-    )
-    if key.registration is not None:
-        query = query.where(StoredDocument.registration == key.registration)
-    if since is not None:
-        query = query.where(StoredDocument.updated > since)
-    rows = session.execute(
-        query.order_by(StoredDocument.updated, StoredDocument.id)
-    ).all()
+    query = LISTINGS[key.registration is not None, since is not None]
+    params = {"scope": key.scope_key, "reg": key.registration, "since": since}
+    rows = db.execute(query, params).all()
     latest = max((aware(r.updated) for r in rows), default=None)
     return [r.document_id for r in rows], latest
 
 
-def _merged(existing: StoredDocument, content: bytes, content_type: str) -> bytes:
+def _merged(
+    stored: bytes, stored_type: str, content: bytes, content_type: str
+) -> bytes:
     """The stored and posted JSON objects merged at the top level (xAPI 1.0.3 Part Three §2.2, JSON Procedure)."""
-    if not is_json(existing.content_type) or not is_json(content_type):
+    if not is_json(stored_type) or not is_json(content_type):
         raise BadRequest(
             "POST merges JSON documents only: the stored document is "
-            f"{existing.content_type!r} and the posted one {content_type!r}; use PUT to replace it"
+            f"{stored_type!r} and the posted one {content_type!r}; use PUT to replace it"
         )
-    merged = _json_object(existing.content, "the stored document")
+    merged = _json_object(stored, "the stored document")
     merged.update(_json_object(content, "the posted document"))
     return json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -247,8 +151,19 @@ def _json_object(content: bytes, what: str) -> dict[str, Any]:
     return value
 
 
+def _checked_content_type(content_type: str | None) -> str:
+    """The Content-Type to store (octet-stream when absent); 400 when it could not be sent back."""
+    content_type = (content_type or "application/octet-stream").strip()
+    if len(content_type) > MAX_CONTENT_TYPE:
+        raise BadRequest(f"Content-Type is longer than {MAX_CONTENT_TYPE} characters")
+    if not all(" " <= char <= "~" for char in content_type):
+        # It is sent back as a header on GET: only printable ASCII may go there.
+        raise BadRequest("Content-Type may hold printable ASCII characters only")
+    return content_type
+
+
 def write_document(
-    session: Session,
+    db: Executor,
     key: DocumentKey,
     content: bytes,
     content_type: str | None,
@@ -256,7 +171,7 @@ def write_document(
     if_match: str | None = None,
     if_none_match: str | None = None,
     merge: bool = False,
-    blind_put: Literal["allow", "conflict", "refuse"] = "allow",
+    blind_put: BlindPut = "allow",
 ) -> Document:
     """PUT (replace) or POST (``merge``) one document under the concurrency rules (xAPI 1.0.3 Part Three §3.1).
 
@@ -266,79 +181,159 @@ def write_document(
     """
     if key.document_id is None:
         raise BadRequest("a document id is required to write a document")
-    content_type = (content_type or "application/octet-stream").strip()
-    if len(content_type) > MAX_CONTENT_TYPE:
-        raise BadRequest(f"Content-Type is longer than {MAX_CONTENT_TYPE} characters")
-    if not all(" " <= char <= "~" for char in content_type):
-        # It is sent back as a header on GET: only printable ASCII may go there.
-        raise BadRequest("Content-Type may hold printable ASCII characters only")
-    unconditional = if_match is None and if_none_match is None
+    content_type = _checked_content_type(content_type)
     if merge and is_json(content_type):
         _json_object(content, "the posted document")
+    written = _write_in_one_statement(
+        db, key, content, content_type, if_match, if_none_match, merge, blind_put
+    )
+    if written is not None:
+        return written
+    return _write_carefully(
+        db, key, content, content_type, if_match, if_none_match, merge, blind_put
+    )
+
+
+def _write_in_one_statement(
+    db: Executor,
+    key: DocumentKey,
+    content: bytes,
+    content_type: str,
+    if_match: str | None,
+    if_none_match: str | None,
+    merge: bool,
+    blind_put: BlindPut,
+) -> Document | None:
+    """The write as one guarded statement when one can decide it (Part Three §3.1), else None.
+
+    None means "not decided here": the careful path then reads the row under lock and
+    says which precondition failed, or writes if the document changed back meanwhile.
+    """
+    etag = etag_of(content)
+    now = datetime.now(UTC)
+    if if_match is not None:
+        if merge or if_none_match is not None:
+            return None
+        tags = _etags_in(if_match)
+        params = {
+            "key": key.doc_key,
+            "new_content": content,
+            "new_content_type": content_type,
+            "new_etag": etag,
+            "now": now,
+        }
+        if "*" in tags:
+            row = db.execute(UPDATE, params).first()
+        elif len(tags) == 1:
+            row = db.execute(UPDATE_IF_ETAG, {**params, "if_etag": tags[0]}).first()
+        else:
+            return None
+        if row is None:
+            return None
+        return Document(content, content_type, etag, aware(row.updated))
+    if if_none_match is not None:
+        if "*" not in _etags_in(if_none_match):
+            return None
+        if not _insert_new(db, key, content, content_type, etag, now):
+            raise PreconditionFailed("If-None-Match: the document already exists")
+        return Document(content, content_type, etag, now)
+    if merge or blind_put == "refuse":
+        return None
+    if blind_put == "conflict":
+        if not _insert_new(db, key, content, content_type, etag, now):
+            raise Conflict(_EXISTS)
+        return Document(content, content_type, etag, now)
+    upsert = INSERTS[dialect_of(db)][1]
+    updated = db.execute(
+        upsert, row_values(key, content, content_type, etag, now)
+    ).scalar_one()
+    return Document(content, content_type, etag, aware(updated))
+
+
+_EXISTS = (
+    "the document already exists: GET it, then PUT with If-Match set to its ETag "
+    "(or If-None-Match: * to create only)"
+)
+
+
+def _write_carefully(
+    db: Executor,
+    key: DocumentKey,
+    content: bytes,
+    content_type: str,
+    if_match: str | None,
+    if_none_match: str | None,
+    merge: bool,
+    blind_put: BlindPut,
+) -> Document:
+    """Lock the row, judge the preconditions against it, then update or insert (Part Three §3.1)."""
+    unconditional = if_match is None and if_none_match is None
     for _attempt in range(2):
-        row = _find(session, key, lock=True)
-        check_preconditions(row, if_match, if_none_match)
+        row = db.execute(SELECT_LOCKED, {"key": key.doc_key}).first()
+        check_preconditions(
+            row.etag if row is not None else None, if_match, if_none_match
+        )
         if blind_put != "allow" and unconditional:
             if row is not None:
-                raise Conflict(
-                    "the document already exists: GET it, then PUT with If-Match set to its ETag "
-                    "(or If-None-Match: * to create only)"
-                )
+                raise Conflict(_EXISTS)
             if blind_put == "refuse":
                 raise BadRequest(
                     "PUT to this resource needs an If-Match or If-None-Match header"
                 )
         now = datetime.now(UTC)
         if row is not None:
-            body = _merged(row, content, content_type) if merge else content
-            row.content = body
-            if not merge:
-                row.content_type = content_type
-            row.etag = etag_of(body)
-            row.updated = max(now, aware(row.updated))
-            session.flush()
-            return row.to_document()
-        etag = etag_of(content)
-        values = {
-            "doc_key": key.doc_key,
-            "scope_key": key.scope_key,
-            "kind": key.kind,
-            "activity_id": key.activity_id,
-            "agent_ifi": key.agent_ifi,
-            "registration": key.registration,
-            "document_id": key.document_id,
-            "content": content,
-            "content_type": content_type,
-            "etag": etag,
-            "updated": now,
-        }
-        if insert_ignoring_conflict(session, StoredDocument, values, ["doc_key"]):
-            return Document(
-                content=content, content_type=content_type, etag=etag, updated=now
+            body = (
+                _merged(row.content, row.content_type, content, content_type)
+                if merge
+                else content
             )
+            stored_type = row.content_type if merge else content_type
+            etag = etag_of(body)
+            params = {
+                "key": key.doc_key,
+                "new_content": body,
+                "new_content_type": stored_type,
+                "new_etag": etag,
+                "now": now,
+            }
+            updated = db.execute(UPDATE, params).scalar_one()
+            return Document(body, stored_type, etag, aware(updated))
+        etag = etag_of(content)
+        if _insert_new(db, key, content, content_type, etag, now):
+            return Document(content, content_type, etag, now)
         # Another transaction created it between our look and our insert: judge against it.
     raise Conflict("the document was changed concurrently; retry")
 
 
+def _insert_new(
+    db: Executor,
+    key: DocumentKey,
+    content: bytes,
+    content_type: str,
+    etag: str,
+    now: datetime,
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when this call created the document."""
+    statement = INSERTS[dialect_of(db)][0]
+    values = row_values(key, content, content_type, etag, now)
+    return db.execute(statement, values).first() is not None
+
+
 def delete_documents(
-    session: Session, key: DocumentKey, *, if_match: str | None = None
+    db: Executor, key: DocumentKey, *, if_match: str | None = None
 ) -> int:
     """Delete one document (``key.document_id``) or, for State without a stateId, all in the context.
 
     Returns how many were deleted (xAPI 1.0.3 Part Three §2.3 Multiple Document DELETE).
     """
     if key.document_id is not None:
-        row = _find(session, key, lock=True)
-        check_preconditions(row, if_match, None)
-        if row is None:
-            return 0
-        session.delete(row)
-        session.flush()
-        return 1
-    query = delete(StoredDocument).where(StoredDocument.scope_key == key.scope_key)
-    if key.registration is not None:
-        query = query.where(StoredDocument.registration == key.registration)
-    result = session.execute(query)
+        if if_match is not None:
+            row = db.execute(SELECT_LOCKED, {"key": key.doc_key}).first()
+            check_preconditions(row.etag if row is not None else None, if_match, None)
+        deleted = db.execute(DELETE_ONE, {"key": key.doc_key}).first()
+        return 0 if deleted is None else 1
+    query = DELETE_SCOPE[key.registration is not None]
+    result = db.execute(query, {"scope": key.scope_key, "reg": key.registration})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
