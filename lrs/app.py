@@ -16,6 +16,7 @@ from lrs.config import LRSConfig
 from lrs.projections import RegistrationsProjection
 from lrs.sql import credentials
 from lrs.sql.group import CommitGroup
+from lrs.sql.statements import take_writers_lock
 
 
 #: How long one worker trusts a successful credential check without reading it again.
@@ -32,9 +33,9 @@ class LRS:
         self.write_sessions: sessionmaker[Session] = sessionmaker(
             bind=db.writer(self.engine), expire_on_commit=False
         )
-        #: Statement writes of this process's threads share transactions (lrs.sql.group).
-        self.commit_group = CommitGroup(self.write_sessions)
         self.client = LRSClient(self)
+        #: Statement writes of this process's threads share transactions (lrs.sql.group).
+        self.commit_group = CommitGroup(self.write_sessions, lock=take_writers_lock, execute=self.client.write_group)
         self._auth_cache: dict[str, tuple[str, Principal, float, datetime | None]] = {}
         self.client.add_projection(RegistrationsProjection())
 

@@ -89,12 +89,15 @@ class LRSClient:
         from lrs.sql import statements as sql
 
         batch = sql.prepare_batch(statements, authority=authority or SYSTEM_AUTHORITY, version=version)
-
-        def store(session: Session) -> list[str]:
-            return sql.write_batch(session, batch, hooks=self.hooks, attachments=attachments)
-
         # Validated outside the lock; written in a transaction it may share with other threads' writes.
-        return self._lrs.commit_group.run(store)
+        ids: list[str] = self._lrs.commit_group.run((batch, attachments))
+        return ids
+
+    def write_group(self, session: Session, writes: list[Any]) -> list[Any]:
+        """The commit group's executor: several requests' batches in one transaction (lrs.sql.statements.write_group)."""
+        from lrs.sql import statements as sql
+
+        return sql.write_group(session, writes, hooks=self.hooks)
 
     def store_statement(self, statement: dict[str, Any], **kwargs: Any) -> str:
         """Store one statement; returns its id. The same id with the same content is a no-op."""

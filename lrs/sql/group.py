@@ -34,12 +34,39 @@ def retryable(exc: DBAPIError) -> bool:
     return code in RETRY_SQLSTATES or "database is locked" in str(exc.orig)
 
 
+#: Runs a group's writes in the session's transaction: one outcome per write, its result or
+#: the exception that refused it alone. An exception it raises fails the whole group.
+Execute = Callable[[Session, list[Any]], list[Any]]
+
+
+def in_savepoints(session: Session, works: list[Callable[[Session], Any]]) -> list[Any]:
+    """The default ``Execute``: each write is a function of the session, run in a SAVEPOINT of its own."""
+    if len(works) == 1:
+        return [works[0](session)]  # an error rolls the whole (one-write) transaction back
+    outcomes: list[Any] = []
+    for work in works:
+        savepoint = session.begin_nested()
+        try:
+            outcomes.append(work(session))
+        except DBAPIError as exc:
+            if retryable(exc):
+                raise  # the whole group runs again
+            savepoint.rollback()
+            outcomes.append(exc)
+        except Exception as exc:  # noqa: BLE001 (the write's own error, given back to its thread)
+            savepoint.rollback()
+            outcomes.append(exc)
+        else:
+            savepoint.commit()
+    return outcomes
+
+
 class _Write(Generic[T]):
     """One thread's write, waiting for its group."""
 
     __slots__ = ("work", "woken", "lead", "finished", "value", "error")
 
-    def __init__(self, work: Callable[[Session], T]) -> None:
+    def __init__(self, work: Any) -> None:
         self.work = work
         self.woken = threading.Event()
         self.lead = False
@@ -56,8 +83,18 @@ class _Write(Generic[T]):
 class CommitGroup:
     """Runs writes in shared transactions (see the module docstring)."""
 
-    def __init__(self, sessions: sessionmaker[Session], attempts: int = 5) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        lock: Callable[[Session], Any] | None = None,
+        execute: Execute = in_savepoints,
+        attempts: int = 5,
+    ) -> None:
+        """``lock(session)`` takes the writers' lock at the start of a transaction, before the group is chosen,
+        so that the writes arriving while the leader waits for it join its group; ``execute`` runs a group."""
         self._sessions = sessions
+        self._execute = execute
+        self._lock = lock or (lambda session: session.connection())
         self._attempts = attempts
         self._mutex = threading.Lock()
         self._pending: list[_Write[Any]] = []
@@ -68,9 +105,10 @@ class CommitGroup:
         with self._mutex:
             return len(self._pending)
 
-    def run(self, work: Callable[[Session], T]) -> T:
-        """Run ``work(session)`` in a write transaction, maybe shared; its result once committed."""
-        write = _Write(work)
+    def run(self, work: Any) -> Any:
+        """Run one write (for the default ``execute``, a function of the session) in a transaction, maybe
+        shared; its result once committed, or its error."""
+        write: _Write[Any] = _Write(work)
         with self._mutex:
             self._pending.append(write)
             lead = not self._busy
@@ -100,8 +138,10 @@ class CommitGroup:
         for attempt in range(1, self._attempts + 1):
             try:
                 with self._sessions.begin() as session:
-                    session.connection()  # SQLite: wait for the writers' turn before choosing the group
+                    self._lock(session)  # wait for the writers' turn before choosing the group
                     group = group or self._take()
+                    for write in group:
+                        write.error = None
                     self._run_all(session, group)
                 error = None
                 break
@@ -127,28 +167,10 @@ class CommitGroup:
             group, self._pending = self._pending[:MAX_GROUP], self._pending[MAX_GROUP:]
         return group
 
-    @staticmethod
-    def _run_all(session: Session, group: list[_Write[Any]]) -> None:
-        if len(group) == 1:
-            write = group[0]
-            write.error = None
-            write.value = write.work(session)  # an error rolls the whole (one-write) transaction back
-            return
-        for write in group:
-            write.error = None
-            savepoint = session.begin_nested()
-            try:
-                write.value = write.work(session)
-            except DBAPIError as exc:
-                if retryable(exc):
-                    raise  # the whole group runs again
-                savepoint.rollback()
-                write.error = exc
-            except Exception as exc:  # noqa: BLE001 (the write's own error, given back to its thread)
-                savepoint.rollback()
-                write.error = exc
-            else:
-                savepoint.commit()
+    def _run_all(self, session: Session, group: list[_Write[Any]]) -> None:
+        outcomes = self._execute(session, [write.work for write in group])
+        for write, outcome in zip(group, outcomes, strict=True):
+            write.error, write.value = (outcome, None) if isinstance(outcome, BaseException) else (None, outcome)
 
     @staticmethod
     def _fail(group: list[_Write[Any]], exc: BaseException) -> None:

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lrs.db import LRSBase, write_queue
-from lrs.errors import BadRequest, Conflict
+from lrs.errors import BadRequest, Conflict, XAPIError
 from lrs.hooks import Hooks
 from lrs.sql.attachments import AttachmentData, store_attachments
 from lrs.sql.indexing import (
@@ -166,11 +166,6 @@ _KNOWN = select(
         ),
     )
 )
-_VOIDING_AMONG = select(STATEMENTS.c.statement_id).where(
-    STATEMENTS.c.statement_id.in_(bindparam("ids", expanding=True)),
-    STATEMENTS.c.verb_iri == VERB_VOIDED,
-    STATEMENTS.c.object_statement_id.is_not(None),
-)
 _VOID = (
     update(STATEMENTS)
     .where(
@@ -296,75 +291,188 @@ def store_statements(
 ) -> list[str]:
     """Store a batch whole or not at all; returns the ids in order (xAPI 1.0.3 Part Three §2.1.1-§2.1.2).
 
-    ``prepare_batch`` then ``write_batch`` in ``session``'s transaction.
+    ``prepare_batch``, then the writers' lock, then ``write_batches`` in ``session``'s transaction.
     """
     batch = prepare_batch(statements, authority=authority, version=version)
-    return write_batch(session, batch, hooks=hooks, attachments=attachments)
+    take_writers_lock(session)
+    outcome = write_batches(session, [batch], hooks=hooks, attachments=[attachments])[0]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
-def write_batch(
+def take_writers_lock(session: Session) -> None:
+    """Begin the write transaction holding the writers' lock (BEGIN IMMEDIATE's queue on SQLite, the counter row on PostgreSQL)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(_LOCK_COUNTER_ROW)
+
+
+_LOCK_COUNTER_ROW = select(COUNTER.c.id).where(COUNTER.c.id == 1).with_for_update()
+
+#: A prepared batch and the attachment data sent with it.
+Write = tuple[PreparedBatch, Mapping[str, AttachmentData] | None]
+
+
+def write_group(session: Session, writes: list[Write], *, hooks: Hooks) -> list[list[str] | BaseException]:
+    """Store several requests' batches in one transaction (lrs.sql.group); each its ids or its own error.
+
+    Rules (hooks.rules) may read what earlier statements stored, so with rules each batch
+    is written, in order, in a SAVEPOINT of its own before the next is checked.
+    """
+    if not hooks.rules or len(writes) == 1:
+        return write_batches(session, [b for b, _ in writes], hooks=hooks, attachments=[a for _, a in writes])
+    outcomes: list[list[str] | BaseException] = []
+    for batch, attachments in writes:
+        savepoint = session.begin_nested()
+        outcome = write_batches(session, [batch], hooks=hooks, attachments=[attachments])[0]
+        try:
+            if isinstance(outcome, BaseException):
+                savepoint.rollback()
+            else:
+                savepoint.commit()
+        finally:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def write_batches(
     session: Session,
-    batch: PreparedBatch,
+    batches: list[PreparedBatch],
     *,
     hooks: Hooks,
-    attachments: Mapping[str, AttachmentData] | None = None,
-) -> list[str]:
-    """Store a prepared batch in ``session``'s transaction; returns the ids (Part Three §2.1.1-§2.1.2).
+    attachments: list[Mapping[str, AttachmentData] | None] | None = None,
+) -> list[list[str] | BaseException]:
+    """Store prepared batches, in order, under the writers' lock already taken; each its ids or its error.
 
-    An id already stored with the same content (Data §2.3.1 comparison) is a no-op, with
-    other content a 409. Voiding follows Data §2.3.2. ``attachments`` (data by sha2) are
-    kept with the statements that declare them (lrs.sql.attachments). Takes the writers'
-    lock (the counter) first; under it run six statements or so. May run again after a
-    serialization failure, so it sets everything it changes on the prepared statements.
+    Per batch (xAPI 1.0.3 Part Three §2.1.1-§2.1.2): an id already stored with the same
+    content (Data §2.3.1 comparison) is a no-op, with other content the whole batch is
+    refused (409); voiding follows Data §2.3.2 (a voiding statement that voids a voiding
+    statement refuses its batch, 400); a rule's refusal refuses its batch. A refused
+    batch stores nothing and the others go on. All checks run on one read of what is
+    stored; then every accepted statement is written with one counter update, one
+    INSERT per table, one voiding UPDATE. May run again after a serialization failure,
+    so it sets everything it changes on the prepared statements.
     """
     from lrs.sql.activities import incoming_definitions, record_activities
 
-    prepared = batch.statements
-    if not prepared:
-        return []
-    connection = session.connection()  # BEGIN (IMMEDIATE on SQLite): the writers' lock from here
-    row = connection.execute(_LOCK_COUNTER, {"count": len(prepared), "stored": now_ms()}).one()
-    first_sequence, stored = int(row[0]) - len(prepared) + 1, aware(row[1])
-
-    for p in prepared:
+    attachments = attachments or [None] * len(batches)
+    everything = [p for batch in batches for p in batch.statements]
+    for p in everything:
         p.voided_by = None
-    fresh = _fresh(connection, prepared)
-    if not fresh:
-        return batch.ids
+    outcomes: list[list[str] | BaseException] = []
+    if not everything:
+        return [[] for _ in batches]
+    connection = session.connection()
+    seen = _Seen.read(connection, everything)
+    accepted: list[tuple[list[_Prepared], Mapping[str, AttachmentData] | None, PreparedBatch]] = []
+    for batch, data in zip(batches, attachments, strict=True):
+        try:
+            fresh = seen.accept(batch.statements)
+            for p in fresh:
+                hooks.check(session, p.statement)
+        except XAPIError as exc:
+            outcomes.append(exc)
+            continue
+        seen.remember(fresh)
+        outcomes.append(batch.ids)
+        accepted.append((fresh, data, batch))
+    fresh_all = [p for fresh, _, _ in accepted for p in fresh]
+    if not fresh_all:
+        return outcomes
+    row = connection.execute(_LOCK_COUNTER, {"count": len(fresh_all), "stored": now_ms()}).one()
+    first_sequence, stored = int(row[0]) - len(fresh_all) + 1, aware(row[1])
     stored_text = format_timestamp(stored)
     rows: list[tuple[Any, ...]] = []
     agents: list[tuple[str, str, int]] = []
     activities: list[tuple[str, str, int]] = []
-    for sequence, p in enumerate(fresh, start=first_sequence):
+    for sequence, p in enumerate(fresh_all, start=first_sequence):
         statement = p.statement
         statement["stored"] = stored_text
         if p.given_timestamp is None:
             statement["timestamp"] = stored_text
-        hooks.check(session, statement)
         rows.append(_statement_row(p, sequence, stored, dump(statement)))
         agents.extend((k, r, sequence) for k, r in p.agents)
         activities.extend((a, r, sequence) for a, r in p.activities)
     _insert_rows(connection, STATEMENTS, STATEMENT_COLUMNS, rows)
     _insert_rows(connection, AGENT_LINKS, ("ifi", "relation", "sequence"), agents)
     _insert_rows(connection, ACTIVITY_LINKS, ("activity_id", "relation", "sequence"), activities)
-    if attachments:
-        store_attachments(
-            session,
-            [(first_sequence + i, p.statement) for i, p in enumerate(fresh)],
-            attachments,
-        )
-    voidings = [{"target": p.target, "by": p.statement_id} for p in fresh if p.voiding]
+    sequence = first_sequence
+    for fresh, data, _batch in accepted:
+        if data:
+            store_attachments(session, [(sequence + i, p.statement) for i, p in enumerate(fresh)], data)
+        sequence += len(fresh)
+    voidings = [{"target": p.target, "by": p.statement_id} for p in fresh_all if p.voiding]
     if voidings:
         connection.execute(_VOID, voidings)
-    definitions = batch.definitions
-    if len(fresh) < len(prepared):
-        definitions = incoming_definitions(p.statement for p in fresh)
+    if len(accepted) == 1 and len(fresh_all) == len(accepted[0][2].statements):
+        definitions = accepted[0][2].definitions
+    else:
+        definitions = incoming_definitions(p.statement for p in fresh_all)
     record_activities(connection, definitions)
-    for p in fresh:
+    for p in fresh_all:
         if p.voided_by is None:
             hooks.apply(session, p.statement)
     session.flush()
-    return batch.ids
+    return outcomes
+
+
+class _Seen:
+    """What is stored already, from one read, plus what this transaction has accepted (Data §2.3.1, §2.3.2)."""
+
+    def __init__(self) -> None:
+        self.statements: dict[str, dict[str, Any]] = {}
+        self.voiding: set[str] = set()
+        self.voided_earlier: dict[str, str] = {}
+
+    @classmethod
+    def read(cls, connection: Connection, incoming: list[_Prepared]) -> _Seen:
+        """One query: the incoming ids already stored, the statements the incoming voiding ones target, and
+        stored voiding statements that target incoming ids."""
+        seen = cls()
+        ids = {p.statement_id for p in incoming}
+        targets = {p.target for p in incoming if p.voiding and p.target is not None}
+        known = connection.execute(_KNOWN, {"ids": list(ids | targets), "targets": list(ids)}).all()
+        for statement_id, payload, target_id, verb in known:
+            if statement_id in ids:
+                seen.statements[statement_id] = json.loads(payload)
+            if verb == VERB_VOIDED and target_id is not None:
+                seen.voiding.add(statement_id)
+                if target_id in ids:
+                    seen.voided_earlier.setdefault(target_id, statement_id)
+        return seen
+
+    def accept(self, batch: list[_Prepared]) -> list[_Prepared]:
+        """The statements of ``batch`` to store, voiding worked out; raises to refuse the batch."""
+        fresh: list[_Prepared] = []
+        for p in batch:
+            old = self.statements.get(p.statement_id)
+            if old is None:
+                fresh.append(p)
+            elif not same_statement(old, p.statement, utc_instant):
+                raise Conflict(f"statement {p.statement_id} is already stored with different content")
+        in_batch = {p.statement_id: p for p in fresh}
+        for p in fresh:
+            if not p.voiding or p.target is None:
+                continue
+            target = in_batch.get(p.target)
+            if p.target in self.voiding or (target is not None and target.voiding):
+                raise BadRequest(f"statement {p.statement_id} voids {p.target}, which is itself a voiding statement")
+            if target is not None and target.voided_by is None:
+                target.voided_by = p.statement_id
+        for p in fresh:
+            voiding_id = self.voided_earlier.get(p.statement_id)
+            if voiding_id is not None and not p.voiding and p.voided_by is None:
+                p.voided_by = voiding_id
+        return fresh
+
+    def remember(self, fresh: list[_Prepared]) -> None:
+        """Count an accepted batch's statements as stored for the batches after it."""
+        for p in fresh:
+            self.statements[p.statement_id] = p.statement
+            if p.voiding and p.target is not None:
+                self.voiding.add(p.statement_id)
+                self.voided_earlier.setdefault(p.target, p.statement_id)
 
 
 #: The statement columns in the order ``_statement_row`` gives them.
@@ -416,52 +524,6 @@ def _processors(dialect: Any, table: Table, columns: tuple[str, ...]) -> list[An
     if key not in _PROCESSORS:
         _PROCESSORS[key] = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
     return _PROCESSORS[key]
-
-
-def _fresh(connection: Connection, prepared: list[_Prepared]) -> list[_Prepared]:
-    """The statements not stored yet, with voiding worked out (Data §2.3.1 duplicates, §2.3.2 voiding).
-
-    One query finds the ids already stored (same content: skipped; other content: 409)
-    and the voiding statements that arrived before the statements they void.
-    """
-    by_id = {p.statement_id: p for p in prepared}
-    known = connection.execute(_KNOWN, {"ids": list(by_id), "targets": list(by_id)}).all()
-    voided_earlier: dict[str, str] = {}
-    stored_already: set[str] = set()
-    for statement_id, payload, target_id, verb in known:
-        old = by_id.get(statement_id)
-        if old is not None:
-            if not same_statement(json.loads(payload), old.statement, utc_instant):
-                raise Conflict(f"statement {statement_id} is already stored with different content")
-            stored_already.add(statement_id)
-        if verb == VERB_VOIDED and target_id in by_id:
-            voided_earlier.setdefault(target_id, statement_id)
-    fresh = [p for p in prepared if p.statement_id not in stored_already]
-    if fresh:
-        _check_voiding(connection, fresh, voided_earlier)
-    return fresh
-
-
-def _check_voiding(connection: Connection, fresh: list[_Prepared], voided_earlier: dict[str, str]) -> None:
-    """Refuse voiding a voiding statement; mark statements whose voiding statement came first (Data §2.3.2)."""
-    in_batch = {p.statement_id: p for p in fresh}
-    targets = {p.target for p in fresh if p.voiding}
-    if targets:
-        known_voiding = set(connection.scalars(_VOIDING_AMONG, {"ids": list(targets)}))
-        for p in fresh:
-            if not p.voiding or p.target is None:
-                continue
-            target = in_batch.get(p.target)
-            if p.target in known_voiding or (target is not None and target.voiding):
-                raise BadRequest(
-                    f"statement {p.statement_id} voids {p.target}, which is itself a voiding statement"
-                )
-            if target is not None and target.voided_by is None:
-                target.voided_by = p.statement_id
-    for target_id, voiding_id in voided_earlier.items():
-        target = in_batch.get(target_id)
-        if target is not None and not target.voiding and target.voided_by is None:
-            target.voided_by = voiding_id
 
 
 def get_statement(

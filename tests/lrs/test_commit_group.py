@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from lrs.client import SYSTEM_AUTHORITY
+from lrs.errors import BadRequest, Conflict
 from lrs.sql.group import CommitGroup
+from lrs.sql.statements import prepare_batch, take_writers_lock, write_batches
 from tests.conftest import XAPI
 
 
@@ -123,3 +127,51 @@ def test_concurrent_posts_get_their_own_answers(xapi: XAPI) -> None:
         (stored_id,) = answers[n].get_json()
         found = xapi.get("statements", query_string={"statementId": stored_id}).get_json()
         assert found["object"]["id"] == f"http://example.org/{n}"
+
+
+def _statement(statement_id: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": statement_id,
+        "actor": {"mbox": "mailto:group@example.org"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+        "object": obj,
+    }
+
+
+def _voiding(statement_id: str, target: str) -> dict[str, Any]:
+    return {
+        **_statement(statement_id, {"objectType": "StatementRef", "id": target}),
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+    }
+
+
+def test_batches_written_together_keep_each_ones_rules(app: Any, xapi: XAPI) -> None:
+    """Data §2.3.1 and §2.3.2 across the batches of one transaction, each refused or stored on its own."""
+    lrs = app.extensions["lrs"]
+    x, v, q, w, other = (str(uuid.uuid4()) for _ in range(5))
+    batches = [
+        [_statement(x, {"id": "http://example.org/x"})],
+        [_voiding(v, x)],  # voids a statement of an earlier batch of the same transaction
+        [_statement(x, {"id": "http://example.org/not-x"})],  # X's id, other content: 409
+        [_voiding(str(uuid.uuid4()), v)],  # voids a voiding statement: 400
+        [_voiding(w, q)],  # voids a statement that arrives in a later batch
+        [_statement(q, {"id": "http://example.org/q"}), _statement(other, {"id": "http://example.org/o"})],
+        [_statement(x, {"id": "http://example.org/x"})],  # X again, same content: a no-op
+    ]
+    prepared = [prepare_batch(b, authority=SYSTEM_AUTHORITY, version="1.0.3") for b in batches]
+    with lrs.write_sessions.begin() as session:
+        take_writers_lock(session)
+        outcomes = write_batches(session, prepared, hooks=lrs.client.hooks)
+    assert outcomes[0] == [x] and outcomes[1] == [v] and outcomes[4] == [w] and outcomes[5] == [q, other]
+    assert isinstance(outcomes[2], Conflict) and isinstance(outcomes[3], BadRequest)
+    assert outcomes[6] == [x]
+
+    def get(**params: str) -> Any:
+        return xapi.get("statements", query_string=params)
+
+    assert get(statementId=x).status_code == 404 and get(voidedStatementId=x).status_code == 200
+    assert get(voidedStatementId=x).get_json()["object"]["id"] == "http://example.org/x"
+    assert get(statementId=q).status_code == 404 and get(voidedStatementId=q).status_code == 200
+    assert get(statementId=other).status_code == 200 and get(statementId=v).status_code == 200
+    everything = get(limit="50").get_json()["statements"]
+    assert sorted(s["id"] for s in everything) == sorted([v, w, other])  # voided ones are not listed
