@@ -14,6 +14,7 @@ CONFLICT DO NOTHING and then re-checks.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -162,6 +163,30 @@ def _checked_content_type(content_type: str | None) -> str:
     return content_type
 
 
+@dataclass(frozen=True)
+class _Write:
+    """One PUT or POST as ``write_document`` was asked for it, its Content-Type checked."""
+
+    key: DocumentKey
+    content: bytes
+    content_type: str
+    if_match: str | None
+    if_none_match: str | None
+    merge: bool
+    blind_put: BlindPut
+
+    def stored(self, updated: datetime) -> Document:
+        """The document as written unchanged (no merge)."""
+        return Document(self.content, self.content_type, etag_of(self.content), updated)
+
+    def inserted(self, db: Executor, now: datetime) -> Document | None:
+        """INSERT ... ON CONFLICT DO NOTHING: the new document, or None when one exists."""
+        statement = INSERTS[dialect_of(db)][0]
+        etag = etag_of(self.content)
+        values = row_values(self.key, self.content, self.content_type, etag, now)
+        return self.stored(now) if db.execute(statement, values).first() else None
+
+
 def write_document(
     db: Executor,
     key: DocumentKey,
@@ -181,73 +206,66 @@ def write_document(
     """
     if key.document_id is None:
         raise BadRequest("a document id is required to write a document")
-    content_type = _checked_content_type(content_type)
-    if merge and is_json(content_type):
+    checked_type = _checked_content_type(content_type)
+    if merge and is_json(checked_type):
         _json_object(content, "the posted document")
-    written = _write_in_one_statement(
-        db, key, content, content_type, if_match, if_none_match, merge, blind_put
+    write = _Write(
+        key, content, checked_type, if_match, if_none_match, merge, blind_put
     )
-    if written is not None:
-        return written
-    return _write_carefully(
-        db, key, content, content_type, if_match, if_none_match, merge, blind_put
-    )
+    return _write_in_one_statement(db, write) or _write_carefully(db, write)
 
 
-def _write_in_one_statement(
-    db: Executor,
-    key: DocumentKey,
-    content: bytes,
-    content_type: str,
-    if_match: str | None,
-    if_none_match: str | None,
-    merge: bool,
-    blind_put: BlindPut,
-) -> Document | None:
+def _update_params(
+    key: DocumentKey, content: bytes, content_type: str, now: datetime
+) -> dict[str, Any]:
+    """The parameters of ``UPDATE`` / ``UPDATE_IF_ETAG``: the new body, its type and ETag."""
+    return {
+        "key": key.doc_key,
+        "new_content": content,
+        "new_content_type": content_type,
+        "new_etag": etag_of(content),
+        "now": now,
+    }
+
+
+def _write_in_one_statement(db: Executor, write: _Write) -> Document | None:
     """The write as one guarded statement when one can decide it (Part Three §3.1), else None.
 
     None means "not decided here": the careful path then reads the row under lock and
     says which precondition failed, or writes if the document changed back meanwhile.
     """
-    etag = etag_of(content)
     now = datetime.now(UTC)
-    if if_match is not None:
-        if merge or if_none_match is not None:
+    if write.if_match is not None:
+        if write.merge or write.if_none_match is not None:
             return None
-        tags = _etags_in(if_match)
-        params = {
-            "key": key.doc_key,
-            "new_content": content,
-            "new_content_type": content_type,
-            "new_etag": etag,
-            "now": now,
-        }
+        tags = _etags_in(write.if_match)
+        params = _update_params(write.key, write.content, write.content_type, now)
         if "*" in tags:
             row = db.execute(UPDATE, params).first()
         elif len(tags) == 1:
             row = db.execute(UPDATE_IF_ETAG, {**params, "if_etag": tags[0]}).first()
         else:
             return None
-        if row is None:
+        return None if row is None else write.stored(aware(row.updated))
+    if write.if_none_match is not None:
+        if "*" not in _etags_in(write.if_none_match):
             return None
-        return Document(content, content_type, etag, aware(row.updated))
-    if if_none_match is not None:
-        if "*" not in _etags_in(if_none_match):
-            return None
-        if not _insert_new(db, key, content, content_type, etag, now):
+        created = write.inserted(db, now)
+        if created is None:
             raise PreconditionFailed("If-None-Match: the document already exists")
-        return Document(content, content_type, etag, now)
-    if merge or blind_put == "refuse":
+        return created
+    if write.merge or write.blind_put == "refuse":
         return None
-    if blind_put == "conflict":
-        if not _insert_new(db, key, content, content_type, etag, now):
+    if write.blind_put == "conflict":
+        created = write.inserted(db, now)
+        if created is None:
             raise Conflict(_EXISTS)
-        return Document(content, content_type, etag, now)
+        return created
     upsert = INSERTS[dialect_of(db)][1]
-    updated = db.execute(
-        upsert, row_values(key, content, content_type, etag, now)
-    ).scalar_one()
-    return Document(content, content_type, etag, aware(updated))
+    values = row_values(
+        write.key, write.content, write.content_type, etag_of(write.content), now
+    )
+    return write.stored(aware(db.execute(upsert, values).scalar_one()))
 
 
 _EXISTS = (
@@ -256,67 +274,35 @@ _EXISTS = (
 )
 
 
-def _write_carefully(
-    db: Executor,
-    key: DocumentKey,
-    content: bytes,
-    content_type: str,
-    if_match: str | None,
-    if_none_match: str | None,
-    merge: bool,
-    blind_put: BlindPut,
-) -> Document:
+def _write_carefully(db: Executor, write: _Write) -> Document:
     """Lock the row, judge the preconditions against it, then update or insert (Part Three §3.1)."""
-    unconditional = if_match is None and if_none_match is None
+    unconditional = write.if_match is None and write.if_none_match is None
     for _attempt in range(2):
-        row = db.execute(SELECT_LOCKED, {"key": key.doc_key}).first()
-        check_preconditions(
-            row.etag if row is not None else None, if_match, if_none_match
-        )
-        if blind_put != "allow" and unconditional:
+        row = db.execute(SELECT_LOCKED, {"key": write.key.doc_key}).first()
+        stored_etag = row.etag if row is not None else None
+        check_preconditions(stored_etag, write.if_match, write.if_none_match)
+        if write.blind_put != "allow" and unconditional:
             if row is not None:
                 raise Conflict(_EXISTS)
-            if blind_put == "refuse":
+            if write.blind_put == "refuse":
                 raise BadRequest(
                     "PUT to this resource needs an If-Match or If-None-Match header"
                 )
         now = datetime.now(UTC)
-        if row is not None:
-            body = (
-                _merged(row.content, row.content_type, content, content_type)
-                if merge
-                else content
-            )
-            stored_type = row.content_type if merge else content_type
-            etag = etag_of(body)
-            params = {
-                "key": key.doc_key,
-                "new_content": body,
-                "new_content_type": stored_type,
-                "new_etag": etag,
-                "now": now,
-            }
-            updated = db.execute(UPDATE, params).scalar_one()
-            return Document(body, stored_type, etag, aware(updated))
-        etag = etag_of(content)
-        if _insert_new(db, key, content, content_type, etag, now):
-            return Document(content, content_type, etag, now)
-        # Another transaction created it between our look and our insert: judge against it.
+        if row is None:
+            created = write.inserted(db, now)
+            if created is not None:
+                return created
+            # Another transaction created it between our look and our insert: judge against it.
+            continue
+        body, stored_type = write.content, write.content_type
+        if write.merge:
+            body = _merged(row.content, row.content_type, body, stored_type)
+            stored_type = row.content_type
+        params = _update_params(write.key, body, stored_type, now)
+        updated = db.execute(UPDATE, params).scalar_one()
+        return Document(body, stored_type, params["new_etag"], aware(updated))
     raise Conflict("the document was changed concurrently; retry")
-
-
-def _insert_new(
-    db: Executor,
-    key: DocumentKey,
-    content: bytes,
-    content_type: str,
-    etag: str,
-    now: datetime,
-) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING; True when this call created the document."""
-    statement = INSERTS[dialect_of(db)][0]
-    values = row_values(key, content, content_type, etag, now)
-    return db.execute(statement, values).first() is not None
 
 
 def delete_documents(
