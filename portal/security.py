@@ -32,11 +32,15 @@ HEADERS = {
 }
 
 
+_ALL_HEADERS = (*HEADERS.items(), ("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the security headers on every response, unless a view set its own (e.g. vendor content)."""
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    present = {name.lower() for name, _value in response.headers}  # one pass, not one per header
+    for name, value in _ALL_HEADERS:
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 

@@ -205,8 +205,10 @@ def _before() -> Response | None:
 def _after(response: Response) -> Response:
     """Every answer carries the version header and CORS headers."""
     response.headers["X-Experience-API-Version"] = g.get("xapi_version") or newest_version()
+    present = {name.lower() for name, _value in response.headers}  # one pass, not one per header
     for name, value in CORS_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 

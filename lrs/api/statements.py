@@ -62,6 +62,8 @@ MORE_SALT = "xapi-statements-more"
 CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 #: Characters of statements gathered before a piece of a query response is written.
 BODY_CHUNK = 64 * 1024
+#: Pages of up to this many statements are sent whole rather than streamed.
+WHOLE_PAGE = 200
 
 
 @bp.route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
@@ -410,6 +412,10 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
         response = _json_response("")
     elif query.attachments:
         response = _attachments_response("".join(body()))
+    elif page <= WHOLE_PAGE:
+        # A page of the default size (~120 KB) goes out whole, with a Content-Length:
+        # one write, no chunked framing; larger pages stream.
+        response = _json_response("".join(body()))
     else:
         response = _json_response(body())
     response.headers[CONSISTENT_THROUGH] = sql.format_timestamp(through)
