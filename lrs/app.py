@@ -30,9 +30,9 @@ class LRS:
         self.config = config
         self.engine = engine or db.create_engine(config.database_url)
         self.sessions: sessionmaker[Session] = sessionmaker(bind=self.engine, expire_on_commit=False)
-        self.write_sessions: sessionmaker[Session] = sessionmaker(
-            bind=db.writer(self.engine), expire_on_commit=False
-        )
+        #: The same engine, taking the writers' lock at BEGIN (SQLite's BEGIN IMMEDIATE).
+        self.writer: Engine = db.writer(self.engine)
+        self.write_sessions: sessionmaker[Session] = sessionmaker(bind=self.writer, expire_on_commit=False)
         self.client = LRSClient(self)
         #: Statement writes of this process's threads share transactions (lrs.sql.group).
         self.commit_group = CommitGroup(self.write_sessions, lock=take_writers_lock, execute=self.client.write_group)

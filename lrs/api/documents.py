@@ -154,7 +154,7 @@ def _writing() -> AbstractContextManager[Connection]:
     durability and locking rules of DESIGN.md, Storage, hold as for every other write.
     """
     lrs: LRS = current_app.extensions["lrs"]
-    writer: Engine = lrs.write_sessions.kw["bind"]
+    writer: Engine = lrs.writer
     return writer.begin()
 
 
