@@ -17,12 +17,6 @@ QUIZ = "https://courses.example.org/fire-safety/quiz-1"
 COURSE = "https://courses.example.org/fire-safety"
 
 
-@pytest.fixture
-def vx(xapi: XAPI, xapi_version: str) -> XAPI:
-    xapi.version = xapi_version
-    return xapi
-
-
 def statement(
     definition: dict[str, Any] | None = None, *, object_id: str = QUIZ, **context: Any
 ) -> dict[str, Any]:

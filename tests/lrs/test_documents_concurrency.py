@@ -13,17 +13,6 @@ from tests.lrs.documents_support import TARGETS, Target
 PROFILES = ["activity_profile", "agent_profile"]
 
 
-@pytest.fixture(params=sorted(TARGETS))
-def target(request: pytest.FixtureRequest) -> Target:
-    return TARGETS[request.param]()
-
-
-@pytest.fixture
-def vx(xapi: XAPI, xapi_version: str) -> XAPI:
-    xapi.version = xapi_version
-    return xapi
-
-
 def test_etag_is_the_quoted_sha1_of_the_content(vx: XAPI, target: Target) -> None:
     etag = target.create(vx, {"progress": 0.25})
     stored = target.get(vx).data

@@ -17,20 +17,9 @@ import pytest
 import requests
 
 from tests.conftest import XAPI, basic_auth
-from tests.lrs.documents_support import TARGETS, Target, state
+from tests.lrs.documents_support import Target, state
 
 WRITERS = 8
-
-
-@pytest.fixture(params=sorted(TARGETS))
-def target(request: pytest.FixtureRequest) -> Target:
-    return TARGETS[request.param]()
-
-
-@pytest.fixture
-def vx(xapi: XAPI, xapi_version: str) -> XAPI:
-    xapi.version = xapi_version
-    return xapi
 
 
 def _message(response: Any) -> str:

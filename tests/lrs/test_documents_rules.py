@@ -22,12 +22,6 @@ def target(request: pytest.FixtureRequest) -> Target:
     return TARGETS[request.param]()
 
 
-@pytest.fixture
-def vx(xapi: XAPI, xapi_version: str) -> XAPI:
-    xapi.version = xapi_version
-    return xapi
-
-
 def test_any_content_is_stored_byte_exact_with_its_content_type(
     vx: XAPI, target: Target
 ) -> None:

@@ -11,12 +11,6 @@ from tests.conftest import XAPI
 from tests.lrs.documents_support import ACTIVITY, learner, state
 
 
-@pytest.fixture
-def vx(xapi: XAPI, xapi_version: str) -> XAPI:
-    xapi.version = xapi_version
-    return xapi
-
-
 def test_the_registration_is_part_of_the_document_identity(vx: XAPI) -> None:
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     doc = state()
