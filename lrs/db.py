@@ -66,7 +66,7 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    queue = WriteQueue(_lock_path(url))
+    queue = WriteQueue.for_path(_lock_path(url))
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
@@ -82,6 +82,8 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+_BY_PATH: dict[str, WriteQueue] = {}
+_REGISTRY_LOCK = threading.Lock()
 #: The writers' queue of each SQLite engine (by its dialect, which writer() engines share).
 _QUEUES: weakref.WeakKeyDictionary[Any, WriteQueue] = weakref.WeakKeyDictionary()
 
@@ -112,6 +114,22 @@ class WriteQueue:
     Re-entrant per thread: a thread that opens a second write transaction meets SQLite's
     own busy timeout as before, not a deadlock here.
     """
+
+    @classmethod
+    def for_path(cls, path: str | None) -> WriteQueue:
+        """The one queue of this process for a database file: every engine on it shares it.
+
+        Two queues on one file in one process would each hold their own flock, so a thread
+        that wrote through one engine while writing through another would wait for itself
+        forever; sharing one re-entrant queue leaves that case to SQLite's busy timeout.
+        """
+        if path is None:
+            return cls(None)
+        with _REGISTRY_LOCK:
+            queue = _BY_PATH.get(os.path.realpath(path))
+            if queue is None:
+                queue = _BY_PATH[os.path.realpath(path)] = cls(path)
+            return queue
 
     def __init__(self, path: str | None) -> None:
         self.path = path

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from lrs.db import create_engine, write_queue, writer
 from lrs.validation import parse_timestamp
@@ -148,3 +149,23 @@ def _read_in_another_thread(xapi: XAPI) -> Any:
     thread.join(timeout=60)
     assert answers and answers[0].status_code == 200
     return answers[0]
+
+
+def test_engines_on_one_file_share_the_queue_so_a_nested_writer_cannot_wait_for_itself(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    first, second = create_engine(url), create_engine(url)
+    queue = write_queue(first)
+    assert queue is not None and queue is write_queue(second)
+    with writer(first).begin() as outer:
+        outer.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        with second.connect() as inner:
+            inner.exec_driver_sql("PRAGMA busy_timeout=100")
+            inner.commit()
+            # The same thread, another engine: SQLite refuses the second writer after its
+            # busy timeout (as it always did), instead of the queue waiting for itself forever.
+            with pytest.raises(OperationalError, match="locked"):
+                with inner.execution_options(sqlite_begin="IMMEDIATE").begin():
+                    pass
+    assert queue.idle()  # the refused writer left the queue too
+    first.dispose()
+    second.dispose()
