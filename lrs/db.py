@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -78,19 +77,20 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     dialect = engine.dialect
     for name in ("do_commit", "do_rollback", "do_close"):
         setattr(dialect, name, queue.leaving_after(getattr(dialect, name)))
-    _QUEUES[dialect] = queue
     return engine
 
 
 _BY_PATH: dict[str, WriteQueue] = {}
 _REGISTRY_LOCK = threading.Lock()
-#: The writers' queue of each SQLite engine (by its dialect, which writer() engines share).
-_QUEUES: weakref.WeakKeyDictionary[Any, WriteQueue] = weakref.WeakKeyDictionary()
 
 
 def write_queue(engine: Engine) -> WriteQueue | None:
-    """The writers' queue of a SQLite engine made by ``create_engine`` (None otherwise)."""
-    return _QUEUES.get(engine.dialect)
+    """The writers' queue of a SQLite database file opened by ``create_engine`` (None otherwise)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    path = _lock_path(str(engine.url))
+    with _REGISTRY_LOCK:
+        return _BY_PATH.get(os.path.realpath(path)) if path is not None else None
 
 
 def _lock_path(url: str) -> str | None:

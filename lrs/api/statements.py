@@ -351,8 +351,8 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
     session = lrs.sessions()
     rows: Generator[tuple[int, str], None, None] | None = None
     try:
-        through = sql.consistent_through(lrs.engine)
-        last_sequence, _stored = sql.read_counter(session)
+        last_sequence, committed_through = sql.read_counter(session)
+        through = sql.consistent_through(lrs.engine, committed_through)
         if query.max_sequence is None:
             query.max_sequence = last_sequence
         query.limit = page + 1

@@ -64,12 +64,11 @@ def in_savepoints(session: Session, works: list[Callable[[Session], Any]]) -> li
 class _Write(Generic[T]):
     """One thread's write, waiting for its group."""
 
-    __slots__ = ("work", "woken", "lead", "finished", "value", "error")
+    __slots__ = ("work", "woken", "finished", "value", "error")
 
     def __init__(self, work: Any) -> None:
         self.work = work
         self.woken = threading.Event()
-        self.lead = False
         self.finished = False
         self.value: Any = None
         self.error: BaseException | None = None
@@ -127,7 +126,6 @@ class CommitGroup:
             with self._mutex:
                 if self._pending:
                     successor = self._pending[0]
-                    successor.lead = True
                     successor.woken.set()
                 else:
                     self._busy = False

@@ -11,12 +11,11 @@ every earlier commit. Queries live in ``lrs.sql.queries``.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -40,6 +39,7 @@ from lrs.db import LRSBase, write_queue
 from lrs.errors import BadRequest, Conflict, XAPIError
 from lrs.hooks import Hooks
 from lrs.sql.attachments import AttachmentData, store_attachments
+from lrs.sql.group import in_savepoints
 from lrs.sql.indexing import (
     activities_as_arrays,
     activity_links,
@@ -109,11 +109,8 @@ class StatementCounter(LRSBase):
     )
 
 
-T = TypeVar("T")
 ONE_MS = timedelta(milliseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: lrs.db's busy timeout, restored after a lock probe.
-SQLITE_BUSY_MS = 30000
 
 STATEMENTS = cast(Table, Statement.__table__)
 AGENT_LINKS = cast(Table, StatementAgent.__table__)
@@ -322,18 +319,17 @@ def write_group(session: Session, writes: list[Write], *, hooks: Hooks) -> list[
     """
     if not hooks.rules or len(writes) == 1:
         return write_batches(session, [b for b, _ in writes], hooks=hooks, attachments=[a for _, a in writes])
-    outcomes: list[list[str] | BaseException] = []
-    for batch, attachments in writes:
-        savepoint = session.begin_nested()
-        outcome = write_batches(session, [batch], hooks=hooks, attachments=[attachments])[0]
-        try:
+
+    def alone(batch: PreparedBatch, attachments: Mapping[str, AttachmentData] | None) -> Callable[[Session], list[str]]:
+        def run(savepoint_session: Session) -> list[str]:
+            outcome = write_batches(savepoint_session, [batch], hooks=hooks, attachments=[attachments])[0]
             if isinstance(outcome, BaseException):
-                savepoint.rollback()
-            else:
-                savepoint.commit()
-        finally:
-            outcomes.append(outcome)
-    return outcomes
+                raise outcome  # in_savepoints rolls this batch's savepoint back and hands the error on
+            return outcome
+
+        return run
+
+    return in_savepoints(session, [alone(batch, attachments) for batch, attachments in writes])
 
 
 def write_batches(
@@ -565,7 +561,7 @@ def get_statement_text(
     return session.scalar(query)
 
 
-def consistent_through(engine: Engine) -> datetime:
+def consistent_through(engine: Engine, committed: datetime | None = None) -> datetime:
     """X-Experience-API-Consistent-Through (Part Three §2.1.3): every statement stored at or before it is visible.
 
     Writers hold the writers' lock (SQLite's writers' queue, PostgreSQL's counter row) from
@@ -574,18 +570,22 @@ def consistent_through(engine: Engine) -> datetime:
     later writer stores at or after a time read before the probe: that time, less one
     millisecond (``stored`` has millisecond precision and ``since`` is exclusive), is the
     answer. If a writer is in flight, the newest committed statement's ``stored`` less one
-    millisecond is (conservative).
+    millisecond is (conservative): ``committed``, when the caller has just read it with
+    ``read_counter``, else read here. SQLite without a writers' queue (in memory) always
+    takes the conservative answer.
     """
     before = now_ms() - ONE_MS
     if engine.dialect.name == "sqlite":
         queue = write_queue(engine)
-        free = queue.idle() if queue is not None else _sqlite_write_lock_free(engine)
+        free = queue is not None and queue.idle()
     else:
         with engine.connect() as connection:
             free = connection.execute(_PROBE_COUNTER).first() is not None
             connection.rollback()
     if free:
         return before
+    if committed is not None:
+        return committed
     with Session(engine) as session:
         return read_counter(session)[1]
 
@@ -600,24 +600,6 @@ def through_after_write(started: datetime) -> datetime:
 
 
 _PROBE_COUNTER = select(COUNTER.c.id).where(COUNTER.c.id == 1).with_for_update(read=True, skip_locked=True)
-
-
-def _sqlite_write_lock_free(engine: Engine) -> bool:
-    """Whether SQLite's write lock is free right now (a BEGIN IMMEDIATE that does not wait)."""
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=0")
-        try:
-            cursor.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            return False
-        cursor.execute("ROLLBACK")
-        return True
-    finally:
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-        cursor.close()
-        connection.close()
 
 
 def read_counter(session: Session) -> tuple[int, datetime]:

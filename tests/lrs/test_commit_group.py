@@ -175,3 +175,35 @@ def test_batches_written_together_keep_each_ones_rules(app: Any, xapi: XAPI) -> 
     assert get(statementId=other).status_code == 200 and get(statementId=v).status_code == 200
     everything = get(limit="50").get_json()["statements"]
     assert sorted(s["id"] for s in everything) == sorted([v, w, other])  # voided ones are not listed
+
+
+def test_with_a_rule_each_batch_is_checked_after_the_ones_before_it(app: Any, xapi: XAPI) -> None:
+    """A rule may read what earlier batches stored (cmi5's order rules): with rules, a group writes batch by batch."""
+    from lrs.errors import Refused
+    from lrs.hooks import Hooks
+    from lrs.sql.statements import write_group
+
+    first, second, third = (str(uuid.uuid4()) for _ in range(3))
+    seen_by_rule: list[int] = []
+
+    def only_after_first(session: Session, statement: dict[str, Any]) -> None:
+        stored = session.execute(text("SELECT count(*) FROM lrs_statement WHERE statement_id = :i"), {"i": first})
+        seen_by_rule.append(stored.scalar_one())
+        if statement["object"]["id"] == "http://example.org/refused":
+            raise Refused("this rule refuses it")
+
+    hooks = Hooks()
+    hooks.rules.append(only_after_first)
+    writes = [
+        (prepare_batch([_statement(i, {"id": f"http://example.org/{o}"})], authority=SYSTEM_AUTHORITY, version="1.0.3"),
+         None)
+        for i, o in ((first, "one"), (second, "refused"), (third, "three"))
+    ]
+    lrs = app.extensions["lrs"]
+    with lrs.write_sessions.begin() as session:
+        take_writers_lock(session)
+        outcomes = write_group(session, writes, hooks=hooks)
+    assert outcomes[0] == [first] and isinstance(outcomes[1], Refused) and outcomes[2] == [third]
+    assert seen_by_rule == [0, 1, 1]  # the second and third batches saw the first one stored
+    assert xapi.get("statements", query_string={"statementId": second}).status_code == 404
+    assert xapi.get("statements", query_string={"statementId": third}).status_code == 200
