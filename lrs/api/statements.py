@@ -9,6 +9,7 @@ the first page, so pages stay stable while statements keep arriving.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Generator, Iterator
 from functools import lru_cache
 from typing import Any
@@ -99,9 +100,22 @@ def read_statements() -> Any:
     if not body.strip():
         raise BadRequest("the request has no statement in its body")
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+
+
+def _not_json(constant: str) -> Any:
+    """NaN, Infinity and -Infinity, which Python's json module takes, are not JSON (RFC 8259 §6)."""
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    """A JSON number with a fraction or exponent; one too large for a double (1E400) is refused, not made infinite."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large a number")
+    return number
 
 
 def _check_restrictions(caller: Principal, statement: Any) -> None:

@@ -355,3 +355,27 @@ def test_statement_json_keeps_unicode_and_numbers(xapi: XAPI) -> None:
     statement_id = xapi.post("statements", json=said(result=result)).get_json()[0]
     raw = fetch(xapi, statement_id).get_data(as_text=True)
     assert json.loads(raw)["result"] == result
+
+
+@pytest.mark.parametrize(
+    "number", ["NaN", "Infinity", "-Infinity", "1E400"], ids=["nan", "infinity", "minus-infinity", "overflow"]
+)
+def test_numbers_that_json_cannot_hold_are_400_and_store_nothing(xapi: XAPI, number: str) -> None:
+    """RFC 8259 §6: NaN and Infinity are not JSON; 1E400 is no finite number. Stored, they would be served as invalid JSON."""
+    statement_id = new_uuid()
+    text = json.dumps({**said(), "id": statement_id, "result": {"extensions": {"http://example.org/x": 0}}})
+    body = text.replace('"http://example.org/x": 0', f'"http://example.org/x": {number}')
+    response = xapi.post("statements", data=body.encode(), content_type="application/json")
+    assert response.status_code == 400
+    assert "not valid JSON" in response.get_json()["error"]["message"]
+    assert number in response.get_json()["error"]["message"]
+    assert fetch(xapi, statement_id).status_code == 404
+
+
+def test_integers_beyond_64_bits_and_astral_text_come_back_exactly(xapi: XAPI) -> None:
+    """The stored text keeps any JSON integer exactly, whichever JSON writer stores it."""
+    extensions = {"http://example.org/big": 2**80 + 1, "http://example.org/small": -(2**63), "http://example.org/t": "🎓 ü"}
+    statement_id = xapi.post("statements", json=said(result={"extensions": extensions})).get_json()[0]
+    raw = fetch(xapi, statement_id).get_data(as_text=True)
+    assert str(2**80 + 1) in raw
+    assert json.loads(raw)["result"]["extensions"] == extensions
