@@ -13,6 +13,7 @@ once set: interactionType, correctResponsesPattern and the list of interaction c
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -43,8 +44,9 @@ class Activity(LRSBase):
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+@lru_cache(maxsize=8192)
 def id_hash(activity_id: str) -> str:
-    """The primary key of an activity id."""
+    """The primary key of an activity id (remembered: a course's activities recur in every batch)."""
     return hashlib.sha256(activity_id.encode()).hexdigest()
 
 
@@ -122,9 +124,11 @@ def incoming_definitions(statements: Iterable[dict[str, Any]]) -> dict[str, dict
             definition = activity.get("definition")
             if isinstance(definition, dict) and definition:
                 activity_id = activity["id"]
-                incoming[activity_id] = merge_definition(
-                    incoming.get(activity_id, {}), definition
-                )
+                earlier = incoming.get(activity_id)
+                if earlier is None:
+                    incoming[activity_id] = definition
+                elif earlier != definition:  # merging a definition into its equal changes nothing
+                    incoming[activity_id] = merge_definition(earlier, definition)
     return incoming
 
 

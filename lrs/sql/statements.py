@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     and_,
@@ -193,8 +194,18 @@ def now_ms() -> datetime:
 
 
 def dump(statement: dict[str, Any]) -> str:
-    """The JSON text a statement is kept and served as."""
-    return json.dumps(statement, separators=(",", ":"), ensure_ascii=False)
+    """The JSON text a statement is kept and served as: compact, UTF-8, keys in their order.
+
+    orjson writes it ~20x faster than the json module (a third of a batch's Python time
+    under the lock went here). What orjson refuses (integers beyond 64 bits, strings with
+    a lone surrogate) is written by the json module. Non-finite numbers, which orjson
+    would write as null, never get here: request bodies are parsed strictly
+    (``lrs.api.statements``).
+    """
+    try:
+        return orjson.dumps(statement).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(statement, separators=(",", ":"), ensure_ascii=False)
 
 
 def _prepare(raw: Any, version: str, authority: dict[str, Any]) -> _Prepared:
@@ -497,12 +508,19 @@ def _insert_rows(connection: Connection, table: Table, columns: tuple[str, ...],
     if not rows:
         return
     dialect = connection.dialect
-    processors = _processors(dialect, table, columns)
-    if any(processors):
-        rows = [
-            tuple(value if f is None or value is None else f(value) for f, value in zip(processors, row, strict=True))
-            for row in rows
-        ]
+    processed = _processors(dialect, table, columns)
+    if processed:
+        converted = [list(row) for row in rows]
+        for index, process in processed:
+            memo: dict[Any, Any] = {}  # the group's rows share values (one `stored` for all)
+            for row in converted:
+                value = row[index]
+                if value is not None:
+                    done = memo.get(value)
+                    if done is None:
+                        done = memo[value] = process(value)
+                    row[index] = done
+        rows = converted  # type: ignore[assignment]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -512,13 +530,15 @@ def _insert_rows(connection: Connection, table: Table, columns: tuple[str, ...],
         cursor.close()
 
 
-_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[Any]] = {}
+_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Any]]] = {}
 
 
-def _processors(dialect: Any, table: Table, columns: tuple[str, ...]) -> list[Any]:
+def _processors(dialect: Any, table: Table, columns: tuple[str, ...]) -> list[tuple[int, Any]]:
+    """(position, bind processor) of the columns whose values the dialect converts."""
     key = (dialect.name, table.name, columns)
     if key not in _PROCESSORS:
-        _PROCESSORS[key] = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+        found = [(i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for i, name in enumerate(columns)]
+        _PROCESSORS[key] = [(i, f) for i, f in found if f is not None]
     return _PROCESSORS[key]
 
 
