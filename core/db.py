@@ -6,7 +6,7 @@ deployed alone; the two must agree on the durability rules of DESIGN.md (Storage
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,29 @@ def lazy_writer(engine: Engine) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions for the app's own tables."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+_AFTER_COMMIT = "rollcall_after_commit"
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once the session's transaction has committed; drop it if the transaction rolls back.
+
+    For what cannot be rolled back, such as deleting a stored file: done before the COMMIT,
+    a failed commit would keep the row and lose its file.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop(_AFTER_COMMIT, ()):
+        action()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 @contextmanager

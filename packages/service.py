@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
+from core.db import after_commit
 from core.errors import RollcallError
 from packages.models import Course, CourseMaterial, CourseVersion
 from packages.report import Report
@@ -286,7 +287,8 @@ def add_material(
 
 
 def remove_material(session: Session, storage: PackageStorage, material: CourseMaterial) -> None:
-    """Delete a material's row and file."""
+    """Delete a material's row, and its file once that is committed (a rollback keeps both)."""
+    key = material.storage_key
     session.delete(material)
     session.flush()
-    storage.delete(material.storage_key)
+    after_commit(session, lambda: storage.delete(key))

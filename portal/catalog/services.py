@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.db import after_commit
 from portal.catalog.errors import EntryNotFound, InvalidEntry
 from portal.catalog.models import (
     ITEM_KINDS,
@@ -296,7 +297,8 @@ def remove_resource_item(session: Session, storage: Any, resource: Resource, ite
     item = next((i for i in resource.items if i.id == item_id), None)
     if item is None:
         raise EntryNotFound("That file is not part of this resource.")
+    key = item.storage_key
     resource.items.remove(item)
     session.flush()
-    storage.delete(item.storage_key)
+    after_commit(session, lambda: storage.delete(key))  # a rollback keeps the row and its file
 

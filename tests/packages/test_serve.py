@@ -187,6 +187,11 @@ def test_materials_are_stored_under_a_safe_name_and_removed_with_their_file(
     with pytest.raises(RollcallError):
         service.add_material(session, storage, version.course, io.BytesIO(b"MZ"), filename="setup.exe")
     service.remove_material(session, storage, material)
+    session.rollback()  # e.g. the commit failed: the row comes back, so must the file
+    assert storage.exists(material.storage_key)
+    assert session.get(type(material), material.id) is not None
+    service.remove_material(session, storage, material)
+    assert storage.exists(material.storage_key)  # not before the COMMIT
     session.commit()
     assert not storage.exists(material.storage_key)
 

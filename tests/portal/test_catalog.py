@@ -192,3 +192,24 @@ def test_home_page_invites_sign_up_and_shows_confirmed_learners_the_newest(app: 
     page = learner.get("/").get_data(as_text=True)
     assert "Roll call videos: building trust" in page and "Trust Course on trust" in page
     assert "Crisis intervention week" in page and "Unfinished trust guide" not in page
+
+
+def test_a_removed_resource_file_goes_from_storage_only_when_the_removal_commits(app: Any) -> None:
+    storage = app.extensions["package_storage"]
+    factory = make_sessionmaker(app.extensions["db_engine"])
+    with app.app_context(), transaction(factory) as session:
+        resource = services.save_resource(session, None, {"title": "Field card", "kind": "document", "status": "draft"})
+        item = services.add_resource_item(
+            session, storage, resource, kind="document", title="Card", filename="card.pdf",
+            stream=io.BytesIO(b"%PDF-1.4\n% card\n"),
+        )
+        resource_id, item_id, key = resource.id, item.id, item.storage_key
+    with app.app_context(), factory() as session:
+        resource = session.get(type(resource), resource_id)
+        services.remove_resource_item(session, storage, resource, item_id)
+        assert storage.exists(key)
+        session.rollback()
+        assert storage.exists(key)
+    with app.app_context(), transaction(factory) as session:
+        services.remove_resource_item(session, storage, session.get(type(resource), resource_id), item_id)
+    assert not storage.exists(key)
