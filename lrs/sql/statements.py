@@ -20,18 +20,16 @@ from typing import Any, cast
 import orjson
 from sqlalchemy import (
     BigInteger,
-    and_,
-    or_,
     Boolean,
     DateTime,
     Integer,
     String,
     Table,
     Text,
+    and_,
     bindparam,
-    case,
+    or_,
     select,
-    update,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -136,19 +134,11 @@ class _Prepared:
 
 
 # Statements built once: building select()/update() per call cost more than running them.
-_LOCK_COUNTER = (
-    update(COUNTER)
-    .where(COUNTER.c.id == 1)
-    .values(
-        last_sequence=COUNTER.c.last_sequence + bindparam("count"),
-        last_stored=case(
-            (COUNTER.c.last_stored.is_(None), bindparam("stored", type_=COUNTER.c.last_stored.type)),
-            (COUNTER.c.last_stored < bindparam("stored"), bindparam("stored")),
-            else_=COUNTER.c.last_stored,
-        ),
-    )
-    .returning(COUNTER.c.last_sequence, COUNTER.c.last_stored)
-)
+_READ_COUNTER = select(COUNTER.c.last_sequence, COUNTER.c.last_stored).where(COUNTER.c.id == 1)
+#: PostgreSQL's writers' lock: the counter row, read as it is locked.
+_LOCK_COUNTER_ROW = _READ_COUNTER.with_for_update()
+#: session.info key: (transaction, counter row) as the writers' lock read it.
+_LOCKED_COUNTER = "lrs_locked_counter"
 #: The batch's ids already stored, and voiding statements stored earlier that target them.
 _KNOWN = select(
     STATEMENTS.c.statement_id,
@@ -164,17 +154,6 @@ _KNOWN = select(
         ),
     )
 )
-_VOID = (
-    update(STATEMENTS)
-    .where(
-        STATEMENTS.c.statement_id == bindparam("target"),
-        STATEMENTS.c.is_voided.is_(False),
-        STATEMENTS.c.verb_iri != VERB_VOIDED,
-    )
-    .values(is_voided=True, voided_by=bindparam("by"))
-)
-
-
 def aware(moment: datetime) -> datetime:
     """A datetime from the database as aware UTC (SQLite returns naive ones)."""
     return (
@@ -310,13 +289,29 @@ def store_statements(
 
 
 def take_writers_lock(session: Session) -> None:
-    """Begin the write transaction holding the writers' lock (BEGIN IMMEDIATE's queue on SQLite, the counter row on PostgreSQL)."""
+    """Begin the write transaction holding the writers' lock (BEGIN IMMEDIATE's queue on SQLite, the counter row on PostgreSQL).
+
+    On PostgreSQL the locked row is read in the same round trip and kept for the
+    transaction's first ``write_batches``, which then needs no read of its own.
+    """
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        connection.execute(_LOCK_COUNTER_ROW)
+        row = connection.execute(_LOCK_COUNTER_ROW).one()
+        session.info[_LOCKED_COUNTER] = (session.get_transaction(), row)
 
 
-_LOCK_COUNTER_ROW = select(COUNTER.c.id).where(COUNTER.c.id == 1).with_for_update()
+def _counter(session: Session, connection: Connection) -> tuple[int, datetime | None]:
+    """(last sequence, last stored) under the writers' lock: as the lock read it in this transaction, else read now.
+
+    The value the lock read is used once: a later batch in the same transaction (the
+    SAVEPOINT loop of rules) reads the row again, so it sees what the earlier ones wrote.
+    """
+    locked = session.info.pop(_LOCKED_COUNTER, None)
+    if locked is not None and locked[0] is session.get_transaction():
+        row = locked[1]
+    else:
+        row = connection.execute(_READ_COUNTER).one()
+    return int(row[0]), (aware(row[1]) if row[1] is not None else None)
 
 #: A prepared batch and the attachment data sent with it.
 Write = tuple[PreparedBatch, Mapping[str, AttachmentData] | None]
@@ -387,8 +382,11 @@ def write_batches(
     fresh_all = [p for fresh, _, _ in accepted for p in fresh]
     if not fresh_all:
         return outcomes
-    row = connection.execute(_LOCK_COUNTER, {"count": len(fresh_all), "stored": now_ms()}).one()
-    first_sequence, stored = int(row[0]) - len(fresh_all) + 1, aware(row[1])
+    last_sequence, last_stored = _counter(session, connection)
+    stored = now_ms()
+    if last_stored is not None and last_stored > stored:
+        stored = last_stored  # stored never goes backwards in commit order (the clock may)
+    first_sequence = last_sequence + 1
     stored_text = format_timestamp(stored)
     rows: list[tuple[Any, ...]] = []
     agents: list[tuple[str, str, int]] = []
@@ -401,17 +399,22 @@ def write_batches(
         rows.append(_statement_row(p, sequence, stored, dump(statement)))
         agents.extend((k, r, sequence) for k, r in p.agents)
         activities.extend((a, r, sequence) for a, r in p.activities)
-    _insert_rows(connection, STATEMENTS, STATEMENT_COLUMNS, rows)
-    _insert_rows(connection, AGENT_LINKS, ("ifi", "relation", "sequence"), agents)
-    _insert_rows(connection, ACTIVITY_LINKS, ("activity_id", "relation", "sequence"), activities)
+    voidings = [(True, p.statement_id, p.target, False, VERB_VOIDED) for p in fresh_all if p.voiding]
+    _write_rows(
+        connection,
+        [
+            (_SET_COUNTER, [(first_sequence + len(rows) - 1, stored)]),
+            (_INSERT_STATEMENTS, rows),
+            (_INSERT_AGENT_LINKS, agents),
+            (_INSERT_ACTIVITY_LINKS, activities),
+            (_VOID, voidings),
+        ],
+    )
     sequence = first_sequence
     for fresh, data, _batch in accepted:
         if data:
             store_attachments(session, [(sequence + i, p.statement) for i, p in enumerate(fresh)], data)
         sequence += len(fresh)
-    voidings = [{"target": p.target, "by": p.statement_id} for p in fresh_all if p.voiding]
-    if voidings:
-        connection.execute(_VOID, voidings)
     if len(accepted) == 1 and len(fresh_all) == len(accepted[0][2].statements):
         definitions = accepted[0][2].definitions
     else:
@@ -499,35 +502,78 @@ def _statement_row(p: _Prepared, sequence: int, stored: datetime, payload: str) 
     )  # fmt: skip
 
 
-def _insert_rows(connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """INSERT rows straight through the driver's executemany, each value through its column type's processor.
+@dataclass(frozen=True)
+class _RowWrite:
+    """A statement run once per row through the driver's executemany; ``columns`` name its parameters in order."""
 
-    SQLAlchemy's per-row parameter handling was a third of a batch's write time; the
-    values are converted by the same bind processors it would use (e.g. SQLite datetimes).
+    table: Table
+    columns: tuple[str, ...]
+    #: The SQL with ``?`` for each parameter (turned into ``%s`` for psycopg).
+    sql: str
+
+    @classmethod
+    def insert(cls, table: Table, columns: tuple[str, ...]) -> _RowWrite:
+        """INSERT of ``columns`` into ``table``."""
+        return cls(table, columns, f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})")
+
+
+_INSERT_STATEMENTS = _RowWrite.insert(STATEMENTS, STATEMENT_COLUMNS)
+_INSERT_AGENT_LINKS = _RowWrite.insert(AGENT_LINKS, ("ifi", "relation", "sequence"))
+_INSERT_ACTIVITY_LINKS = _RowWrite.insert(ACTIVITY_LINKS, ("activity_id", "relation", "sequence"))
+#: The counter after a group: the last sequence handed out and the group's ``stored``.
+_SET_COUNTER = _RowWrite(
+    COUNTER, ("last_sequence", "last_stored"), f"UPDATE {COUNTER.name} SET last_sequence = ?, last_stored = ? WHERE id = 1"
+)
+#: Voiding (Data §2.3.2): (True, voiding id, target id, False, the voided verb) per voiding statement.
+_VOID = _RowWrite(
+    STATEMENTS,
+    ("is_voided", "voided_by", "statement_id", "is_voided", "verb_iri"),
+    f"UPDATE {STATEMENTS.name} SET is_voided = ?, voided_by = ? WHERE statement_id = ? AND is_voided = ? AND verb_iri <> ?",
+)
+
+
+def _write_rows(connection: Connection, writes: list[tuple[_RowWrite, list[tuple[Any, ...]]]]) -> None:
+    """Run each write over its rows, in order, straight through the driver; on PostgreSQL in one round trip.
+
+    SQLAlchemy's per-row parameter handling was a third of a batch's write time; values go
+    through the bind processors it would use (e.g. SQLite datetimes). On PostgreSQL the
+    writes are sent as one pipeline (psycopg pipeline mode), so the counter row's lock is
+    held for one round trip instead of one per table.
     """
-    if not rows:
+    writes = [(write, rows) for write, rows in writes if rows]
+    if not writes:
         return
     dialect = connection.dialect
-    processed = _processors(dialect, table, columns)
-    if processed:
-        converted = [list(row) for row in rows]
-        for index, process in processed:
-            memo: dict[Any, Any] = {}  # the group's rows share values (one `stored` for all)
-            for row in converted:
-                value = row[index]
-                if value is not None:
-                    done = memo.get(value)
-                    if done is None:
-                        done = memo[value] = process(value)
-                    row[index] = done
-        rows = converted  # type: ignore[assignment]
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, rows)
+        if dialect.name == "postgresql":
+            with driver.pipeline():  # type: ignore[union-attr]
+                for write, rows in writes:
+                    cursor.executemany(write.sql.replace("?", "%s"), _bound(dialect, write, rows))
+        else:
+            for write, rows in writes:
+                cursor.executemany(write.sql, _bound(dialect, write, rows))
     finally:
         cursor.close()
+
+
+def _bound(dialect: Any, write: _RowWrite, rows: list[tuple[Any, ...]]) -> list[Any]:
+    """The rows with each value converted by its column type's bind processor, once per distinct value."""
+    processed = _processors(dialect, write.table, write.columns)
+    if not processed:
+        return rows
+    converted = [list(row) for row in rows]
+    for index, process in processed:
+        memo: dict[Any, Any] = {}  # the group's rows share values (one `stored` for all)
+        for row in converted:
+            value = row[index]
+            if value is not None:
+                done = memo.get(value)
+                if done is None:
+                    done = memo[value] = process(value)
+                row[index] = done
+    return converted
 
 
 _PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Any]]] = {}
