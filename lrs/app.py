@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC
 
 from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lrs import db
-from lrs.auth import Principal, authority_for
+from lrs.auth import Principal, authority_for, basic_credentials
 from lrs.client import LRSClient
 from lrs.config import LRSConfig
 from lrs.projections import RegistrationsProjection
@@ -18,9 +21,11 @@ from lrs.sql import credentials
 from lrs.sql.group import CommitGroup
 from lrs.sql.statements import take_writers_lock
 
-
-#: How long one worker trusts a successful credential check without reading it again.
-AUTH_CACHE_SECONDS = 2.0
+#: How long one worker trusts a successful credential check without reading it again: a
+#: revocation made through another process is refused everywhere within this bound.
+AUTH_CACHE_SECONDS = 1.0
+#: At most this many remembered checks per process (the table is emptied when full).
+AUTH_CACHE_SIZE = 10_000
 
 
 class LRS:
@@ -36,7 +41,13 @@ class LRS:
         self.client = LRSClient(self)
         #: Statement writes of this process's threads share transactions (lrs.sql.group).
         self.commit_group = CommitGroup(self.write_sessions, lock=take_writers_lock, execute=self.client.write_group)
-        self._auth_cache: dict[str, tuple[str, Principal, float, datetime | None]] = {}
+        #: SHA-256 of a whole Authorization header -> (Principal, trusted until (monotonic),
+        #: the credential's own expiry (epoch seconds, inf when none)).
+        self._auth_cache: dict[bytes, tuple[Principal, float, float]] = {}
+        #: Bumped by ``forget_credential``: a check that raced a revocation is not remembered.
+        self._revocations = 0
+        #: The clock of the cache's bound (a test moves it instead of sleeping).
+        self.clock: Callable[[], float] = time.monotonic
         self.client.add_projection(RegistrationsProjection())
 
     def upgrade(self) -> None:
@@ -44,24 +55,15 @@ class LRS:
         db.upgrade(self.engine)
 
     def authenticate(self, key: str, secret: str) -> Principal | None:
-        """The Principal for a key and secret, or None when they are wrong, revoked or expired.
+        """The Principal for a key and secret, read from the database; None when wrong, revoked or expired (Part Three §4)."""
+        checked = self._check(key, secret)
+        return None if checked is None else checked[0]
 
-        A successful check is remembered for ``AUTH_CACHE_SECONDS`` per process (keyed by
-        key and the secret's keyed hash): the database read was a fifth of a single
-        POST's server time. So a revocation reaches other workers within that time;
-        ``forget_credential`` drops it at once in this process.
-        """
-        digest = credentials.hash_secret(self.config.secret_key, secret)
-        now = time.monotonic()
-        cached = self._auth_cache.get(key)
-        if cached is not None and cached[0] == digest and cached[2] > now:
-            principal, expires_at = cached[1], cached[3]
-            if expires_at is None or expires_at > datetime.now(UTC):
-                return principal
+    def _check(self, key: str, secret: str) -> tuple[Principal, float] | None:
+        """The credential's Principal and its expiry in epoch seconds (inf when none), or None."""
         with self.sessions() as session:
             credential = credentials.check_credential(session, self.config.secret_key, key, secret)
             if credential is None:
-                self._auth_cache.pop(key, None)
                 return None
             principal = Principal(
                 key=credential.key,
@@ -72,17 +74,47 @@ class LRS:
                 registration=credential.registration,
                 activity_prefix=credential.activity_prefix,
             )
-            expires_at = credential.expires_at
-            if expires_at is not None and expires_at.tzinfo is None:
-                expires_at = expires_at.replace(tzinfo=UTC)
-        if len(self._auth_cache) > 10_000:
-            self._auth_cache.clear()
-        self._auth_cache[key] = (digest, principal, now + AUTH_CACHE_SECONDS, expires_at)
+            expires = credential.expires_at
+        if expires is None:
+            return principal, math.inf
+        return principal, (expires if expires.tzinfo else expires.replace(tzinfo=UTC)).timestamp()
+
+    def authenticate_header(self, authorization: str | None) -> Principal | None:
+        """``authenticate`` for a request's HTTP Basic Authorization header, remembered briefly (Part Three §4).
+
+        Raises Unauthorized when the header is absent or not Basic credentials; None means
+        the key and secret are wrong, revoked or expired.
+
+        A successful check is remembered per process for ``AUTH_CACHE_SECONDS``, keyed by the
+        SHA-256 of the whole header, so only that exact key and secret meet it (the database
+        read and HMAC were a quarter of a State GET's CPU). A revocation made in another
+        process is therefore honoured here within that bound; ``forget_credential`` drops it
+        at once in this one, and a wrong secret is never remembered.
+        """
+        digest = hashlib.sha256((authorization or "").encode()).digest()
+        cached = self._auth_cache.get(digest)
+        if cached is not None and cached[1] > self.clock() and cached[2] > time.time():
+            return cached[0]
+        key, secret = basic_credentials(authorization)
+        revocations = self._revocations
+        now = self.clock()
+        checked = self._check(key, secret)
+        if checked is None:
+            self._auth_cache.pop(digest, None)
+            return None
+        principal, expiry = checked
+        if revocations == self._revocations:  # no revocation here while we read
+            if len(self._auth_cache) >= AUTH_CACHE_SIZE:
+                self._auth_cache.clear()
+            self._auth_cache[digest] = (principal, now + AUTH_CACHE_SECONDS, expiry)
         return principal
 
     def forget_credential(self, key: str) -> None:
-        """Drop a remembered credential check (after a revocation in this process)."""
-        self._auth_cache.pop(key, None)
+        """Drop every remembered check of a credential (after a revocation in this process)."""
+        self._revocations += 1
+        for digest, (principal, _until, _expiry) in list(self._auth_cache.items()):
+            if principal.key == key:
+                self._auth_cache.pop(digest, None)
 
 
 def init_app(app: Flask, config: LRSConfig, engine: Engine | None = None) -> LRS:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from lrs.errors import Forbidden
+from lrs.errors import Forbidden, Unauthorized
 
 #: Scopes that allow each kind of access, "all" included everywhere (Part Three §4.2).
 READ_STATEMENTS = frozenset({"statements/read", "all/read", "all"})
@@ -83,3 +85,15 @@ def authority_for(key: str, name: str, base_url: str) -> dict[str, Any]:
         "name": name,
         "account": {"homePage": f"{base_url.rstrip('/')}/xapi/credentials", "name": key},
     }
+
+
+def basic_credentials(authorization: str | None) -> tuple[str, str]:
+    """The key and secret of an HTTP Basic Authorization header (RFC 7617; xAPI 1.0.3 Part Three §4); 401 when absent or malformed."""
+    if not authorization or not authorization.lower().startswith("basic "):
+        raise Unauthorized("HTTP Basic credentials are required")
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise Unauthorized("malformed Basic credentials") from exc
+    key, _, secret = decoded.partition(":")
+    return key, secret

@@ -104,8 +104,9 @@ def _key(resource: Resource, document_id: str | None) -> DocumentKey:
     activity_id = activity_param() if resource.uses_activity else None
     agent = agent_param() if resource.uses_agent else None
     registration = None
-    if resource.uses_registration and xapi_args().get("registration") is not None:
-        registration = validate_uuid(xapi_args()["registration"], "registration")
+    raw_registration = xapi_args().get("registration") if resource.uses_registration else None
+    if raw_registration is not None:
+        registration = validate_uuid(raw_registration, "registration")
     if resource.uses_activity:
         caller.check_activity(activity_id)
     if resource.uses_agent:
@@ -159,22 +160,22 @@ def _writing() -> AbstractContextManager[Connection]:
 
 
 def _document_response(document: Document) -> Response:
-    response = current_app.response_class(
-        document.content, status=200, content_type=document.content_type
+    """A document with its ETag and Last-Modified (Part Three §3.1), its headers given at once."""
+    headers = [
+        ("ETag", f'"{document.etag}"'),
+        ("Last-Modified", http_date(document.updated)),
+        # Stored bytes are the caller's, not ours: never let a browser run them on our origin.
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Security-Policy", "sandbox; default-src 'none'"),
+    ]
+    return current_app.response_class(
+        document.content, status=200, headers=headers, content_type=document.content_type
     )
-    response.headers["ETag"] = f'"{document.etag}"'
-    response.headers["Last-Modified"] = http_date(document.updated)
-    # Stored bytes are the caller's, not ours: never let a browser run them on our origin.
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
 
 
 def _no_content(etag: str | None = None) -> Response:
-    response = current_app.response_class(status=204)
-    if etag is not None:
-        response.headers["ETag"] = f'"{etag}"'
-    return response
+    headers = None if etag is None else [("ETag", f'"{etag}"')]
+    return current_app.response_class(status=204, headers=headers)
 
 
 def _ids_response(ids: list[str], latest: datetime | None) -> Response:

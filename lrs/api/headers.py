@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import re
 from typing import Any
@@ -23,7 +21,13 @@ from werkzeug.exceptions import HTTPException
 
 from lrs.api import bp
 from lrs.auth import Principal, authority_for
-from lrs.errors import BadRequest, MethodNotAllowed, PayloadTooLarge, Unauthorized, XAPIError
+from lrs.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    Unauthorized,
+    XAPIError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,8 @@ CORS_HEADERS = {
     ),
     "Access-Control-Max-Age": "86400",
 }
+_CORS_LIST = list(CORS_HEADERS.items())
+_CORS_NAMES = frozenset(name.lower() for name in CORS_HEADERS)
 
 
 def negotiate_version(raw: str | None, supported: tuple[str, ...]) -> str:
@@ -83,8 +89,12 @@ def xapi_args() -> MultiDict[str, str]:
 
 
 def xapi_body() -> bytes:
-    """The request's body (the form's ``content`` with the alternate syntax)."""
-    return g.xapi_body
+    """The request's body (the form's ``content`` with the alternate syntax), read when first asked for."""
+    context = g._get_current_object()
+    body: bytes | None = context.xapi_body
+    if body is None:
+        body = context.xapi_body = request.get_data(cache=True)
+    return body
 
 
 def version() -> str:
@@ -149,17 +159,9 @@ def _body_exceeds(limit: int) -> bool:
     return size > limit
 
 
-def _authenticate(authorization: str | None) -> Principal:
-    """The Principal for an HTTP Basic Authorization header; 401 when absent or wrong."""
-    if not authorization or not authorization.lower().startswith("basic "):
-        raise Unauthorized("HTTP Basic credentials are required")
-    try:
-        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
-        key, _, secret = decoded.partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise Unauthorized("malformed Basic credentials") from exc
-    lrs = current_app.extensions["lrs"]
-    principal = lrs.authenticate(key, secret)
+def _authenticate(lrs: Any, authorization: str | None) -> Principal:
+    """The Principal for an HTTP Basic Authorization header; 401 when absent or wrong (Part Three §4)."""
+    principal = lrs.authenticate_header(authorization)
     if principal is None:
         raise Unauthorized("unknown, revoked or expired credentials")
     return principal
@@ -168,47 +170,60 @@ def _authenticate(authorization: str | None) -> Principal:
 @bp.before_request
 def _before() -> Response | None:
     """Set up g.xapi_* for the views; answer CORS preflights."""
-    if request.method == "OPTIONS":
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    method = req.method
+    if method == "OPTIONS":
         return current_app.response_class(status=200)
-    g.xapi_alternate = False
+    context = g._get_current_object()
+    lrs = current_app.extensions["lrs"]
+    config = lrs.config
+    context.xapi_alternate = False
     # Until negotiation succeeds, answer in the newest version this LRS speaks. The 1.0.3
     # and 2.0 suites each expect their own version on the 400 for a request without the
     # header; only an LRS set to speak 1.0.3 alone (ROLLCALL_XAPI_VERSIONS) answers 1.0.3.
-    g.xapi_version = newest_version()
-    supported = current_app.extensions["lrs"].config.versions
-    limit = current_app.extensions["lrs"].config.max_body_bytes
-    chunked = request.headers.get("Transfer-Encoding", "").lower() == "chunked"
-    if (request.content_length or 0) > limit or (chunked and _body_exceeds(limit)):
+    supported = config.versions
+    context.xapi_version = supported[-1]
+    limit = config.max_body_bytes
+    headers = req.headers
+    chunked = headers.get("Transfer-Encoding", "").lower() == "chunked"
+    if (req.content_length or 0) > limit or (chunked and _body_exceeds(limit)):
         raise PayloadTooLarge(f"the request body is larger than this LRS takes ({limit} bytes)")
-    if request.method == "POST" and "method" in request.args:
+    if method == "POST" and "method" in req.args:
         _parse_alternate_syntax()
+        headers = context.xapi_headers
     else:
-        g.xapi_method = request.method
-        g.xapi_headers = request.headers
-        g.xapi_args = request.args
-        g.xapi_body = request.get_data(cache=True)
-    if (request.endpoint or "") == "xapi.about":
+        context.xapi_method = method
+        context.xapi_headers = headers
+        context.xapi_args = req.args
+        context.xapi_body = None  # read by xapi_body() when a view needs it
+    if req.endpoint == "xapi.about":
         # About needs no header; with a valid one it answers in that version, else the newest.
         try:
-            g.xapi_version = negotiate_version(xapi_header("X-Experience-API-Version"), supported)
+            context.xapi_version = negotiate_version(headers.get("X-Experience-API-Version"), supported)
         except BadRequest:
             pass
         return None
-    g.xapi_version = negotiate_version(xapi_header("X-Experience-API-Version"), supported)
-    if g.xapi_alternate and g.xapi_version != "1.0.3":
+    context.xapi_version = negotiate_version(headers.get("X-Experience-API-Version"), supported)
+    if context.xapi_alternate and context.xapi_version != "1.0.3":
         raise BadRequest("the alternate request syntax was removed in xAPI 2.0")
-    g.xapi_principal = _authenticate(xapi_header("Authorization"))
+    context.xapi_principal = _authenticate(lrs, headers.get("Authorization"))
     return None
 
 
 @bp.after_request
 def _after(response: Response) -> Response:
-    """Every answer carries the version header and CORS headers."""
-    response.headers["X-Experience-API-Version"] = g.get("xapi_version") or newest_version()
-    present = {name.lower() for name, _value in response.headers}  # one pass, not one per header
-    for name, value in CORS_HEADERS.items():
-        if name.lower() not in present:
-            response.headers.add(name, value)
+    """Every answer carries the version header and CORS headers (added in one pass)."""
+    headers = response.headers
+    present = {name.lower() for name, _value in headers}
+    answered = g.get("xapi_version") or newest_version()
+    if "x-experience-api-version" in present:
+        headers["X-Experience-API-Version"] = answered
+    else:
+        headers.add("X-Experience-API-Version", answered)
+    missing = _CORS_LIST if present.isdisjoint(_CORS_NAMES) else [
+        (name, value) for name, value in _CORS_LIST if name.lower() not in present
+    ]
+    headers[len(headers) :] = missing  # appended in one step (Headers.extend adds one by one)
     return response
 
 

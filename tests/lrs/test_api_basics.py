@@ -187,17 +187,22 @@ def test_accounts_whose_parts_contain_a_bar_are_different_agents() -> None:
 def test_a_remembered_credential_check_expires_and_a_revocation_here_is_at_once(
     app: Any, client: Any, lrs_client: Any
 ) -> None:
+    from lrs.app import AUTH_CACHE_SECONDS
+    from lrs.sql import credentials
+
+    lrs = app.extensions["lrs"]
+    now = [1000.0]
+    lrs.clock = lambda: now[0]  # the cache's clock, moved by hand instead of sleeping
     key, secret = lrs_client.create_credential(name="cached", scopes=["all"])
     api = XAPI(client, basic_auth(key, secret))
     assert api.get("statements").status_code == 200
     # Revoked behind this process's back (another worker): trusted at most AUTH_CACHE_SECONDS.
-    lrs = app.extensions["lrs"]
     with lrs.write_sessions.begin() as session:
-        from lrs.sql import credentials
-
         credentials.revoke_credential(session, key)
+    assert AUTH_CACHE_SECONDS <= 1.0
+    now[0] += AUTH_CACHE_SECONDS - 0.01
     assert api.get("statements").status_code == 200  # still trusted for a moment
-    lrs._auth_cache[key] = (*lrs._auth_cache[key][:2], 0.0, None)  # ... and then the moment is over
+    now[0] += 0.01  # ... and then the moment is over
     assert api.get("statements").status_code == 401
     # Revoked through this process: refused at once, and a wrong secret is never cached.
     key2, secret2 = lrs_client.create_credential(name="cached2", scopes=["all"])
@@ -206,3 +211,39 @@ def test_a_remembered_credential_check_expires_and_a_revocation_here_is_at_once(
     assert XAPI(client, basic_auth(key2, secret2 + "x")).get("statements").status_code == 401
     lrs_client.revoke_credential(key2)
     assert api2.get("statements").status_code == 401
+
+
+def test_a_remembered_check_serves_only_the_exact_header_it_was_made_for(
+    app: Any, client: Any, lrs_client: Any
+) -> None:
+    key, secret = lrs_client.create_credential(name="exact", scopes=["all"])
+    other_key, other_secret = lrs_client.create_credential(name="other", scopes=["state"])
+    assert XAPI(client, basic_auth(key, secret)).get("statements").status_code == 200
+    # The same key with another secret, and another credential, are checked afresh.
+    assert XAPI(client, basic_auth(key, secret[:-1])).get("statements").status_code == 401
+    assert XAPI(client, basic_auth(other_key, other_secret)).get("statements").status_code == 403
+    assert XAPI(client, basic_auth(key, secret)).get("statements").status_code == 200
+
+
+def test_a_remembered_check_ends_when_the_credential_expires(app: Any, client: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from lrs.sql import credentials
+
+    lrs = app.extensions["lrs"]
+    with lrs.write_sessions.begin() as session:
+        credential, secret = credentials.create_credential(
+            session, lrs.config.secret_key, name="soon", scopes=["all"],
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+        )
+        key = credential.key
+    api = XAPI(client, basic_auth(key, secret))
+    assert api.get("statements").status_code == 200
+    # Its expiry moves into the past (as time would): the remembered check is not trusted past it.
+    with lrs.write_sessions.begin() as session:
+        session.get(credentials.Credential, key).expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    digest, (principal, until, _expiry) = next(
+        (d, entry) for d, entry in lrs._auth_cache.items() if entry[0].key == key
+    )
+    lrs._auth_cache[digest] = (principal, until, datetime.now(UTC).timestamp() - 1)
+    assert api.get("statements").status_code == 401
