@@ -13,9 +13,9 @@ once set: interactionType, correctResponsesPattern and the list of interaction c
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import DateTime, String, Table, Text, bindparam, select, update
@@ -144,16 +144,33 @@ _UPDATE = (
 )
 
 
-def record_activities(connection: Connection, incoming: dict[str, dict[str, Any]]) -> None:
+#: ``_READ`` for psycopg's pipeline (lrs.sql.statements reads it with the stored statements).
+READ_POSTGRESQL = f"SELECT id_hash, definition FROM {ACTIVITIES.name} WHERE id_hash = ANY(%s)"
+
+
+def read_definitions(connection: Connection, activity_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The stored definitions of these activities, by ``id_hash`` (unknown ones absent)."""
+    keys = [id_hash(activity_id) for activity_id in activity_ids]
+    return dict(connection.execute(_READ, {"keys": keys}).all()) if keys else {}  # type: ignore[arg-type]
+
+
+def record_activities(
+    connection: Connection,
+    incoming: dict[str, dict[str, Any]],
+    stored: dict[str, dict[str, Any]] | None = None,
+) -> None:
     """Merge the definitions a batch brings (``incoming_definitions``) into the canonical ones (Data §2.4.4.1).
 
-    One read of the batch's activities; a write only for those whose definition changes,
-    in one key order everywhere so that concurrent batches cannot deadlock.
+    One read of the batch's activities (or ``stored``, read in this transaction under the
+    writers' lock: ``read_definitions`` of these activities or more); a write only for
+    those whose definition changes, in one key order everywhere so that concurrent
+    batches cannot deadlock.
     """
     if not incoming:
         return
     keys = {id_hash(activity_id): activity_id for activity_id in incoming}
-    stored = dict(connection.execute(_READ, {"keys": list(keys)}).all())
+    if stored is None:
+        stored = read_definitions(connection, incoming)
     to_update = []
     now = datetime.now(UTC)
     dialect = sqlite if connection.dialect.name == "sqlite" else postgresql

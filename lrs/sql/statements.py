@@ -366,7 +366,8 @@ def write_batches(
     if not everything:
         return [[] for _ in batches]
     connection = session.connection()
-    seen = _Seen.read(connection, everything)
+    definition_ids = {a for batch in batches for a in batch.definitions}  # the accepted ones' or more
+    seen, stored_definitions = _read_stored(connection, everything, definition_ids)
     accepted: list[tuple[list[_Prepared], Mapping[str, AttachmentData] | None, PreparedBatch]] = []
     for batch, data in zip(batches, attachments, strict=True):
         try:
@@ -419,12 +420,40 @@ def write_batches(
         definitions = accepted[0][2].definitions
     else:
         definitions = incoming_definitions(p.statement for p in fresh_all)
-    record_activities(connection, definitions)
+    record_activities(connection, definitions, stored_definitions)
     for p in fresh_all:
         if p.voided_by is None:
             hooks.apply(session, p.statement)
     session.flush()
     return outcomes
+
+
+#: ``_KNOWN`` for psycopg's pipeline: (ids and targets, ids, the voided verb).
+_KNOWN_POSTGRESQL = (
+    f"SELECT statement_id, payload, object_statement_id, verb_iri FROM {STATEMENTS.name}"
+    " WHERE statement_id = ANY(%s) OR (object_statement_id = ANY(%s) AND verb_iri = %s)"
+)
+
+
+def _read_stored(
+    connection: Connection, incoming: list[_Prepared], activity_ids: set[str]
+) -> tuple[_Seen, dict[str, dict[str, Any]]]:
+    """What the checks need of the stored data, under the writers' lock: ``_Seen`` and the activities' definitions.
+
+    On PostgreSQL both reads go in one round trip (psycopg pipeline mode).
+    """
+    from lrs.sql.activities import READ_POSTGRESQL, id_hash, read_definitions
+
+    ids = {p.statement_id for p in incoming}
+    targets = {p.target for p in incoming if p.voiding and p.target is not None}
+    if connection.dialect.name != "postgresql":
+        known = connection.execute(_KNOWN, {"ids": list(ids | targets), "targets": list(ids)}).all()
+        return _Seen.of(known, ids), read_definitions(connection, activity_ids)
+    driver = connection.connection.driver_connection
+    with driver.pipeline():  # type: ignore[union-attr]
+        known_rows = driver.execute(_KNOWN_POSTGRESQL, (list(ids | targets), list(ids), VERB_VOIDED))  # type: ignore[union-attr]
+        definitions = driver.execute(READ_POSTGRESQL, ([id_hash(a) for a in activity_ids],))  # type: ignore[union-attr]
+    return _Seen.of(known_rows.fetchall(), ids), dict(definitions.fetchall())
 
 
 class _Seen:
@@ -436,13 +465,10 @@ class _Seen:
         self.voided_earlier: dict[str, str] = {}
 
     @classmethod
-    def read(cls, connection: Connection, incoming: list[_Prepared]) -> _Seen:
-        """One query: the incoming ids already stored, the statements the incoming voiding ones target, and
-        stored voiding statements that target incoming ids."""
+    def of(cls, known: Any, ids: set[str]) -> _Seen:
+        """From ``_KNOWN``'s rows: the incoming ``ids`` already stored, the statements the incoming voiding
+        ones target, and stored voiding statements that target incoming ids."""
         seen = cls()
-        ids = {p.statement_id for p in incoming}
-        targets = {p.target for p in incoming if p.voiding and p.target is not None}
-        known = connection.execute(_KNOWN, {"ids": list(ids | targets), "targets": list(ids)}).all()
         for statement_id, payload, target_id, verb in known:
             if statement_id in ids:
                 seen.statements[statement_id] = json.loads(payload)
