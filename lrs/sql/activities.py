@@ -144,10 +144,6 @@ _UPDATE = (
 )
 
 
-#: ``_READ`` for psycopg's pipeline (lrs.sql.statements reads it with the stored statements).
-READ_POSTGRESQL = f"SELECT id_hash, definition FROM {ACTIVITIES.name} WHERE id_hash = ANY(%s)"
-
-
 def read_definitions(connection: Connection, activity_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The stored definitions of these activities, by ``id_hash`` (unknown ones absent)."""
     keys = [id_hash(activity_id) for activity_id in activity_ids]

@@ -26,9 +26,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    and_,
-    bindparam,
-    or_,
     select,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -139,21 +136,6 @@ _READ_COUNTER = select(COUNTER.c.last_sequence, COUNTER.c.last_stored).where(COU
 _LOCK_COUNTER_ROW = _READ_COUNTER.with_for_update()
 #: session.info key: (transaction, counter row) as the writers' lock read it.
 _LOCKED_COUNTER = "lrs_locked_counter"
-#: The batch's ids already stored, and voiding statements stored earlier that target them.
-_KNOWN = select(
-    STATEMENTS.c.statement_id,
-    STATEMENTS.c.payload,
-    STATEMENTS.c.object_statement_id,
-    STATEMENTS.c.verb_iri,
-).where(
-    or_(
-        STATEMENTS.c.statement_id.in_(bindparam("ids", expanding=True)),
-        and_(
-            STATEMENTS.c.object_statement_id.in_(bindparam("targets", expanding=True)),
-            STATEMENTS.c.verb_iri == VERB_VOIDED,
-        ),
-    )
-)
 def aware(moment: datetime) -> datetime:
     """A datetime from the database as aware UTC (SQLite returns naive ones)."""
     return (
@@ -428,10 +410,11 @@ def write_batches(
     return outcomes
 
 
-#: ``_KNOWN`` for psycopg's pipeline: (ids and targets, ids, the voided verb).
-_KNOWN_POSTGRESQL = (
+#: The batch's ids already stored, and voiding statements stored earlier that target them:
+#: (ids and targets, ids, the voided verb). ``{ids}`` and ``{targets}`` are the lists' places.
+_KNOWN = (
     f"SELECT statement_id, payload, object_statement_id, verb_iri FROM {STATEMENTS.name}"
-    " WHERE statement_id = ANY(%s) OR (object_statement_id = ANY(%s) AND verb_iri = %s)"
+    " WHERE statement_id {ids} OR (object_statement_id {targets} AND verb_iri = ?)"
 )
 
 
@@ -440,20 +423,37 @@ def _read_stored(
 ) -> tuple[_Seen, dict[str, dict[str, Any]]]:
     """What the checks need of the stored data, under the writers' lock: ``_Seen`` and the activities' definitions.
 
-    On PostgreSQL both reads go in one round trip (psycopg pipeline mode).
+    Straight through the driver (SQLAlchemy's rendering of expanding IN lists cost more
+    than the queries); on PostgreSQL both reads go in one round trip (psycopg pipeline).
     """
-    from lrs.sql.activities import READ_POSTGRESQL, id_hash, read_definitions
+    from lrs.sql.activities import ACTIVITIES, id_hash
 
     ids = {p.statement_id for p in incoming}
-    targets = {p.target for p in incoming if p.voiding and p.target is not None}
-    if connection.dialect.name != "postgresql":
-        known = connection.execute(_KNOWN, {"ids": list(ids | targets), "targets": list(ids)}).all()
-        return _Seen.of(known, ids), read_definitions(connection, activity_ids)
-    driver = connection.connection.driver_connection
-    with driver.pipeline():  # type: ignore[union-attr]
-        known_rows = driver.execute(_KNOWN_POSTGRESQL, (list(ids | targets), list(ids), VERB_VOIDED))  # type: ignore[union-attr]
-        definitions = driver.execute(READ_POSTGRESQL, ([id_hash(a) for a in activity_ids],))  # type: ignore[union-attr]
-    return _Seen.of(known_rows.fetchall(), ids), dict(definitions.fetchall())
+    known_ids, targets = list(ids | {p.target for p in incoming if p.voiding and p.target is not None}), list(ids)
+    keys = [id_hash(a) for a in activity_ids]
+    definitions = f"SELECT id_hash, definition FROM {ACTIVITIES.name} WHERE id_hash {{keys}}"
+    driver: Any = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        with driver.pipeline():
+            known = driver.execute(
+                _KNOWN.format(ids="= ANY(%s)", targets="= ANY(%s)").replace("?", "%s"), (known_ids, targets, VERB_VOIDED)
+            )
+            stored = driver.execute(definitions.format(keys="= ANY(%s)"), (keys,))
+        return _Seen.of(known.fetchall(), ids), dict(stored.fetchall())  # jsonb arrives parsed
+    cursor = driver.cursor()
+    try:
+        known = cursor.execute(
+            _KNOWN.format(ids=_in(known_ids), targets=_in(targets)), (*known_ids, *targets, VERB_VOIDED)
+        ).fetchall()
+        rows = cursor.execute(definitions.format(keys=_in(keys)), keys).fetchall() if keys else []
+    finally:
+        cursor.close()
+    return _Seen.of(known, ids), {key: json.loads(text) for key, text in rows}
+
+
+def _in(values: list[Any]) -> str:
+    """``IN (?, ...)`` with a place for each value (SQLite)."""
+    return f"IN ({', '.join('?' * len(values))})"
 
 
 class _Seen:
