@@ -186,6 +186,11 @@ def one_run(
         "raw_50_per_txn": with_cpu(server, lambda: phases.raw_insert(engine, raw_batches, CONCURRENCY)),
         "batch_50": with_cpu(server, lambda: phases.ingest(url, auth, batches, CONCURRENCY)),
         "state": with_cpu(server, lambda: phases.state_round_trips(url, auth, sizes["state"], CONCURRENCY, run)),
+        # Not a target: the same round trips at a player's pace (8 learners, one each 50 ms: 160/s).
+        "state_paced": with_cpu(
+            server,
+            lambda: phases.state_round_trips(url, auth, sizes["state"] // 2, CONCURRENCY, run + 1000, every_s=0.05),
+        ),
     }
 
 

@@ -51,8 +51,14 @@ def ingest(base_url: str, auth: str, batches: list[list[dict[str, Any]]], concur
     return result
 
 
-def state_round_trips(base_url: str, auth: str, per_thread: int, concurrency: int, seed: int) -> dict[str, Any]:
-    """Each thread keeps one learner's resume point: PUT with If-Match, then GET it back (xAPI 2.0.0 rules)."""
+def state_round_trips(
+    base_url: str, auth: str, per_thread: int, concurrency: int, seed: int, every_s: float = 0.0
+) -> dict[str, Any]:
+    """Each thread keeps one learner's resume point: PUT with If-Match, then GET it back (xAPI 2.0.0 rules).
+
+    ``every_s``: start a thread's round trips that many seconds apart (0: back to back), as
+    players do, which commit when a learner moves on rather than continuously.
+    """
 
     def work(index: int, recorder: Recorder) -> None:
         client = _http(base_url, auth, "2.0.0")
@@ -72,8 +78,12 @@ def state_round_trips(base_url: str, auth: str, per_thread: int, concurrency: in
             recorder.failed(f"creating the State document: {status} {data[:200]!r}", status)
             return
         etag = headers.get("ETag") or _get_etag(client, path)
+        due = time.perf_counter() + every_s * index / max(concurrency, 1)  # threads spread over the interval
         for n in range(per_thread):
             content = json.dumps({"location": f"page-{n}", "suspend_data": "x" * 400, "score": n % 100}).encode()
+            if every_s:
+                time.sleep(max(0.0, due - time.perf_counter()))
+                due += every_s
             started = time.perf_counter()
             status, headers, data = client.request("PUT", path, content, {**JSON_HEADERS, "If-Match": etag})
             if status != 204:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-INGEST_PHASES = ("single", "batch_50", "raw_one_per_txn", "raw_50_per_txn", "raw_one_per_txn_counter_lock", "state")
+INGEST_PHASES = (
+    "single", "batch_50", "raw_one_per_txn", "raw_50_per_txn", "raw_one_per_txn_counter_lock", "state", "state_paced",
+)  # fmt: skip
 #: (name, what, limit): ratio targets are minimums, latency targets maximums.
 QUERY_P95_MS = 25.0
 STATE_P95_MS = 10.0
@@ -93,7 +95,7 @@ def table(result: dict[str, Any]) -> str:
     ]
     for name in (n for n in INGEST_PHASES if n in m["ingest"]):
         f = m["ingest"][name]
-        unit = {"state": "round trip", "batch_50": "POST of 50", "raw_50_per_txn": "txn of 50"}.get(name, "statement")
+        unit = {"state": "round trip", "state_paced": "round trip", "batch_50": "POST of 50", "raw_50_per_txn": "txn of 50"}.get(name, "statement")
         lines.append(
             f"{name:<30}{f['per_s']:>10.1f}{f['p50_ms']:>10.2f}{f['p95_ms']:>10.2f}{f['errors']:>8}{f['server_errors']:>6}"
             f"{f['server_cpu_ms_per_op']:>12.2f}  (cpu per {unit})"
