@@ -40,21 +40,27 @@ LINKS = (
 )
 
 
+def _rekey(table: str, columns: list[str], *, without_rowid: bool) -> None:
+    """Give a link table (key, relation, sequence) the primary key ``columns``; on SQLite rebuilt, WITHOUT ROWID or not."""
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(f"pk_{table}", table, type_="primary")
+        op.create_primary_key(f"pk_{table}", table, columns)
+        return
+    key = columns[0]
+    op.execute(
+        f"CREATE TABLE {table}_rekeyed ({key} TEXT NOT NULL, relation VARCHAR(16) NOT NULL,"
+        f" sequence BIGINT NOT NULL, CONSTRAINT pk_{table} PRIMARY KEY ({', '.join(columns)}))"
+        + (" WITHOUT ROWID" if without_rowid else "")
+    )
+    op.execute(f"INSERT INTO {table}_rekeyed ({key}, relation, sequence) SELECT {key}, relation, sequence FROM {table}")
+    op.execute(f"DROP TABLE {table}")
+    op.execute(f"ALTER TABLE {table}_rekeyed RENAME TO {table}")
+
+
 def upgrade() -> None:
     for table, key, index in LINKS:
         op.drop_index(index, table_name=table)
-        if op.get_bind().dialect.name == "sqlite":
-            op.execute(
-                f"CREATE TABLE {table}_new ({key} TEXT NOT NULL, relation VARCHAR(16) NOT NULL,"
-                f" sequence BIGINT NOT NULL, CONSTRAINT pk_{table} PRIMARY KEY ({key}, sequence, relation))"
-                " WITHOUT ROWID"
-            )
-            op.execute(f"INSERT INTO {table}_new ({key}, relation, sequence) SELECT {key}, relation, sequence FROM {table}")
-            op.execute(f"DROP TABLE {table}")
-            op.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
-        else:
-            op.drop_constraint(f"pk_{table}", table, type_="primary")
-            op.create_primary_key(f"pk_{table}", table, [key, "sequence", "relation"])
+        _rekey(table, [key, "sequence", "relation"], without_rowid=True)
     op.drop_index("ix_lrs_statement_target", table_name="lrs_statement")
     op.create_index(
         "ix_lrs_statement_target",
@@ -69,15 +75,5 @@ def downgrade() -> None:
     op.drop_index("ix_lrs_statement_target", table_name="lrs_statement")
     op.create_index("ix_lrs_statement_target", "lrs_statement", ["object_statement_id"])
     for table, key, index in LINKS:
-        if op.get_bind().dialect.name == "sqlite":
-            op.execute(
-                f"CREATE TABLE {table}_old ({key} TEXT NOT NULL, relation VARCHAR(16) NOT NULL,"
-                f" sequence BIGINT NOT NULL, CONSTRAINT pk_{table} PRIMARY KEY ({key}, relation, sequence))"
-            )
-            op.execute(f"INSERT INTO {table}_old ({key}, relation, sequence) SELECT {key}, relation, sequence FROM {table}")
-            op.execute(f"DROP TABLE {table}")
-            op.execute(f"ALTER TABLE {table}_old RENAME TO {table}")
-        else:
-            op.drop_constraint(f"pk_{table}", table, type_="primary")
-            op.create_primary_key(f"pk_{table}", table, [key, "relation", "sequence"])
+        _rekey(table, [key, "relation", "sequence"], without_rowid=False)
         op.create_index(index, table, [key, "sequence", "relation"])
