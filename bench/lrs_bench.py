@@ -156,12 +156,33 @@ def rollcall(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def database_cpu_seconds() -> float:
+    """User + system CPU time so far of this machine's PostgreSQL processes (0 on a machine without any).
+
+    The server under test shares the two cores with its database, so a PostgreSQL run's
+    budget per operation is the gunicorn CPU plus this.
+    """
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        name, _, rest = text.partition(" (")[2].partition(") ")
+        if name.startswith("postgres"):
+            fields = rest.split()
+            # utime, stime, and cutime, cstime: the postmaster holds its exited backends' time
+            ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def with_cpu(server: Server, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run one phase; add the CPU milliseconds the server and this process spent per operation."""
-    server_before, own_before = server.cpu_seconds(), time.process_time()
+    """Run one phase; add the CPU milliseconds the server, the database and this process spent per operation."""
+    server_before, own_before, db_before = server.cpu_seconds(), time.process_time(), database_cpu_seconds()
     result = measure()
     operations = max(result["operations"], 1)
     result["server_cpu_ms_per_op"] = round((server.cpu_seconds() - server_before) * 1000 / operations, 2)
+    result["db_cpu_ms_per_op"] = round((database_cpu_seconds() - db_before) * 1000 / operations, 2)
     result["bench_cpu_ms_per_op"] = round((time.process_time() - own_before) * 1000 / operations, 2)
     return result
 

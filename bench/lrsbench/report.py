@@ -28,6 +28,7 @@ def _combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "errors": sum(r["errors"] for r in runs),
         "server_errors": sum(r["server_errors"] for r in runs),
         "server_cpu_ms_per_op": _median([r["server_cpu_ms_per_op"] for r in runs]),
+        "db_cpu_ms_per_op": _median([r.get("db_cpu_ms_per_op", 0.0) for r in runs]),
         **({"mean_statements": _median([r["mean_statements"] for r in runs])} if "mean_statements" in runs[0] else {}),
     }
 
@@ -91,14 +92,14 @@ def table(result: dict[str, Any]) -> str:
             f"{result['machine']['loadavg_after']:.1f} after"
         ),
         "",
-        f"{'phase':<30}{'per s':>10}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}{'5xx':>6}{'srv cpu ms':>12}",
+        f"{'phase':<30}{'per s':>10}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}{'5xx':>6}{'srv cpu ms':>12}{'db cpu ms':>11}",
     ]
     for name in (n for n in INGEST_PHASES if n in m["ingest"]):
         f = m["ingest"][name]
         unit = {"state": "round trip", "state_paced": "round trip", "batch_50": "POST of 50", "raw_50_per_txn": "txn of 50"}.get(name, "statement")
         lines.append(
             f"{name:<30}{f['per_s']:>10.1f}{f['p50_ms']:>10.2f}{f['p95_ms']:>10.2f}{f['errors']:>8}{f['server_errors']:>6}"
-            f"{f['server_cpu_ms_per_op']:>12.2f}  (cpu per {unit})"
+            f"{f['server_cpu_ms_per_op']:>12.2f}{f['db_cpu_ms_per_op']:>11.2f}  (cpu per {unit})"
         )
     lines.append(
         f"single POST / raw one-row: {m['single_vs_raw']:.1%}   batch of 50 / raw batched: {m['batch_vs_raw']:.1%}"
@@ -107,12 +108,12 @@ def table(result: dict[str, Any]) -> str:
         lines += [
             "",
             f"queries at {int(size):,} stored statements",
-            f"{'filter':<22}{'p50 ms':>10}{'p95 ms':>10}{'rows':>8}{'errors':>8}{'srv cpu ms':>12}",
+            f"{'filter':<22}{'p50 ms':>10}{'p95 ms':>10}{'rows':>8}{'errors':>8}{'srv cpu ms':>12}{'db cpu ms':>11}",
         ]
         for name, f in filters.items():
             lines.append(
                 f"{name:<22}{f['p50_ms']:>10.2f}{f['p95_ms']:>10.2f}{f['mean_statements']:>8.0f}{f['errors']:>8}"
-                f"{f['server_cpu_ms_per_op']:>12.2f}"
+                f"{f['server_cpu_ms_per_op']:>12.2f}{f['db_cpu_ms_per_op']:>11.2f}"
             )
     lines += ["", "targets:"]
     for name, target in result["targets"].items():
