@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -175,15 +176,19 @@ class _Write:
     merge: bool
     blind_put: BlindPut
 
+    @cached_property
+    def etag(self) -> str:
+        """The ETag of the content as sent (Part Three §3.1), hashed once per write."""
+        return etag_of(self.content)
+
     def stored(self, updated: datetime) -> Document:
         """The document as written unchanged (no merge)."""
-        return Document(self.content, self.content_type, etag_of(self.content), updated)
+        return Document(self.content, self.content_type, self.etag, updated)
 
     def inserted(self, db: Executor, now: datetime) -> Document | None:
         """INSERT ... ON CONFLICT DO NOTHING: the new document, or None when one exists."""
         statement = INSERTS[dialect_of(db)][0]
-        etag = etag_of(self.content)
-        values = row_values(self.key, self.content, self.content_type, etag, now)
+        values = row_values(self.key, self.content, self.content_type, self.etag, now)
         return self.stored(now) if db.execute(statement, values).first() else None
 
 
@@ -216,14 +221,14 @@ def write_document(
 
 
 def _update_params(
-    key: DocumentKey, content: bytes, content_type: str, now: datetime
+    key: DocumentKey, content: bytes, content_type: str, now: datetime, etag: str | None = None
 ) -> dict[str, Any]:
-    """The parameters of ``UPDATE`` / ``UPDATE_IF_ETAG``: the new body, its type and ETag."""
+    """The parameters of ``UPDATE`` / ``UPDATE_IF_ETAG``: the new body, its type and ETag (given or hashed here)."""
     return {
         "key": key.doc_key,
         "new_content": content,
         "new_content_type": content_type,
-        "new_etag": etag_of(content),
+        "new_etag": etag if etag is not None else etag_of(content),
         "now": now,
     }
 
@@ -239,7 +244,7 @@ def _write_in_one_statement(db: Executor, write: _Write) -> Document | None:
         if write.merge or write.if_none_match is not None:
             return None
         tags = _etags_in(write.if_match)
-        params = _update_params(write.key, write.content, write.content_type, now)
+        params = _update_params(write.key, write.content, write.content_type, now, write.etag)
         if "*" in tags:
             row = db.execute(UPDATE, params).first()
         elif len(tags) == 1:
@@ -263,7 +268,7 @@ def _write_in_one_statement(db: Executor, write: _Write) -> Document | None:
         return created
     upsert = INSERTS[dialect_of(db)][1]
     values = row_values(
-        write.key, write.content, write.content_type, etag_of(write.content), now
+        write.key, write.content, write.content_type, write.etag, now
     )
     return write.stored(aware(db.execute(upsert, values).scalar_one()))
 
