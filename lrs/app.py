@@ -35,6 +35,16 @@ class LRS:
         self.config = config
         self.engine = engine or db.create_engine(config.database_url)
         self.sessions: sessionmaker[Session] = sessionmaker(bind=self.engine, expire_on_commit=False)
+        #: The engine for reads that need no transaction: on PostgreSQL in autocommit, without
+        #: BEGIN and ROLLBACK (two round trips of a GET's few; the pool restores a returned
+        #: connection's isolation level). Under READ COMMITTED each statement has its own
+        #: snapshot inside a transaction too. A server-side cursor (a streamed query) needs a
+        #: transaction, so streams use ``sessions``. SQLite keeps the engine's own BEGIN
+        #: handling, which autocommit there would undo.
+        self.reader: Engine = self.engine
+        if self.engine.dialect.name == "postgresql":
+            self.reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.read_sessions: sessionmaker[Session] = sessionmaker(bind=self.reader, expire_on_commit=False)
         #: The same engine, taking the writers' lock at BEGIN (SQLite's BEGIN IMMEDIATE).
         self.writer: Engine = db.writer(self.engine)
         self.write_sessions: sessionmaker[Session] = sessionmaker(bind=self.writer, expire_on_commit=False)

@@ -39,7 +39,7 @@ def _get_activity() -> Response:
     principal().require(READ_ANY, "read activities")
     activity_id = activity_param()
     principal().check_activity(activity_id)
-    with current_app.extensions["lrs"].sessions() as session:
+    with current_app.extensions["lrs"].read_sessions() as session:
         return jsonify(sql.get_activity(session, activity_id))
 
 

@@ -134,18 +134,12 @@ def _check_shared_write(resource: Resource) -> None:
 
 
 def _reading() -> Connection:
-    """A plain connection for one read: no Session, no identity map (closed by ``with``).
+    """A plain connection for one read (``LRS.reader``): no Session, no identity map (closed by ``with``).
 
-    Every read here is one SELECT, atomic on its own: on PostgreSQL it runs in
-    autocommit, saving the BEGIN and ROLLBACK round trips (the pool restores the
-    connection's isolation level when it is returned). SQLite keeps the engine's own
-    BEGIN handling, which autocommit there would undo.
+    Every read here is one SELECT, atomic on its own.
     """
     lrs: LRS = current_app.extensions["lrs"]
-    connection = lrs.engine.connect()
-    if connection.dialect.name == "postgresql":
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-    return connection
+    return lrs.reader.connect()
 
 
 def _writing() -> AbstractContextManager[Connection]:

@@ -209,7 +209,7 @@ def _consistent_through(response: Response) -> Response:
     ):
         through = g.get("xapi_consistent_through") if response.status_code < 400 else None
         if through is None:
-            through = sql.consistent_through(current_app.extensions["lrs"].engine)
+            through = sql.consistent_through(current_app.extensions["lrs"].reader)
         response.headers[CONSISTENT_THROUGH] = sql.format_timestamp(through)
     return response
 
@@ -267,7 +267,7 @@ def _get_one(caller: Principal, args: Any) -> Response:
     attachments = _boolean(args, "attachments")
     mine = ifi_key(caller.authority) if caller.reads_only_own else None
     lrs = current_app.extensions["lrs"]
-    with lrs.sessions() as session:
+    with lrs.read_sessions() as session:
         payload = sql.get_statement_text(
             session,
             statement_id,
@@ -280,7 +280,7 @@ def _get_one(caller: Principal, args: Any) -> Response:
     if not _visible(caller, statement):
         raise NotFound(f"no statement with {name} {statement_id}")
     if fmt != "exact":
-        with lrs.sessions() as session:
+        with lrs.read_sessions() as session:
             rendered = render(
                 statement,
                 fmt,
@@ -362,14 +362,13 @@ def _query(caller: Principal, query: StatementQuery) -> Response:
     config = lrs.config
     # limit=0 means "the server's choice" (Part Three §2.1.3): a page of page_size.
     page = min(query.limit or config.page_size, config.max_page_size)
-    session = lrs.sessions()
+    query.limit = page + 1
+    session = (lrs.sessions if queries.streams(query) else lrs.read_sessions)()
     rows: Generator[tuple[int, str], None, None] | None = None
     try:
-        last_sequence, committed_through = sql.read_counter(session)
-        through = sql.consistent_through(lrs.engine, committed_through)
+        last_sequence, through = sql.read_position(session.connection())
         if query.max_sequence is None:
             query.max_sequence = last_sequence
-        query.limit = page + 1
         rows = queries.iter_statement_rows(session, query)
         first = next(rows, None)
     except BaseException:

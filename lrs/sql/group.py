@@ -1,8 +1,8 @@
 """Group commit: the writes that one process's threads make at the same time share one transaction.
 
 Every write transaction holds the writers' lock (SQLite's writers' queue, PostgreSQL's
-statement counter row) until its COMMIT has reached the disk, so writers that arrive
-while one commits can only queue. Here they queue in the process instead: the first
+advisory lock and statement counter row) until its COMMIT has reached the disk, so
+writers that arrive while one commits can only queue. Here they queue in the process instead: the first
 writer becomes the leader, takes the writers' lock, and then runs every write waiting at
 that moment, each in its own SAVEPOINT, and commits them all at once; each waiting thread
 gets its own result or its own error. Nothing is acknowledged before the COMMIT that

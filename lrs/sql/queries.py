@@ -369,6 +369,14 @@ def _stream(
         result.close()
 
 
+def streams(query: StatementQuery) -> bool:
+    """Whether ``query``'s rows are streamed (a server-side cursor on PostgreSQL, so a transaction).
+
+    Pages up to a chunk are fetched whole; larger ones and unbounded reads stream.
+    """
+    return not query.limit or query.limit > STREAM_CHUNK
+
+
 def iter_statement_rows(
     session: Session | Connection, query: StatementQuery
 ) -> Generator[Row, None, None]:
@@ -385,8 +393,7 @@ def iter_statement_rows(
         return
     connection = session.connection() if isinstance(session, Session) else session
     shape = shape_of(query)
-    # Pages up to a chunk are fetched whole; larger ones and unbounded reads stream.
-    chunked = not query.limit or query.limit > STREAM_CHUNK
+    chunked = streams(query)
     dialect = connection.dialect.name
     direct: Iterator[Row] = _stream(
         connection, direct_select(shape, dialect), values, chunked

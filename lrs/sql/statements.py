@@ -132,8 +132,22 @@ class _Prepared:
 
 # Statements built once: building select()/update() per call cost more than running them.
 _READ_COUNTER = select(COUNTER.c.last_sequence, COUNTER.c.last_stored).where(COUNTER.c.id == 1)
-#: PostgreSQL's writers' lock: the counter row, read as it is locked.
-_LOCK_COUNTER_ROW = _READ_COUNTER.with_for_update()
+#: The PostgreSQL advisory lock every statement writer holds, exclusively, from the moment it
+#: reads the counter until COMMIT (``take_writers_lock``); a reader tries it shared, in passing,
+#: to learn whether a writer is in flight without a lock of its own (``read_position``).
+WRITERS_ADVISORY_KEY = 0x526F6C6C63616C6C  # "Rollcall"
+#: PostgreSQL's writers' lock: the advisory lock, then the counter row, read as it is locked
+#: (FOR UPDATE also makes a writer that waited read the row its predecessor committed).
+_LOCK_COUNTER_ROW = (
+    f"SELECT last_sequence, last_stored, pg_advisory_xact_lock({WRITERS_ADVISORY_KEY}) "
+    f"FROM {COUNTER.name} WHERE id = 1 FOR UPDATE"
+)
+#: PostgreSQL: whether no writer is in flight (the shared advisory lock, taken and given back).
+_PROBE_WRITERS = (
+    f"SELECT CASE WHEN pg_try_advisory_lock_shared({WRITERS_ADVISORY_KEY}) "
+    f"THEN pg_advisory_unlock_shared({WRITERS_ADVISORY_KEY}) ELSE false END"
+)
+_READ_COUNTER_SQL = f"SELECT last_sequence, last_stored FROM {COUNTER.name} WHERE id = 1"
 #: session.info key: (transaction, counter row) as the writers' lock read it.
 _LOCKED_COUNTER = "lrs_locked_counter"
 def aware(moment: datetime) -> datetime:
@@ -271,15 +285,17 @@ def store_statements(
 
 
 def take_writers_lock(session: Session) -> None:
-    """Begin the write transaction holding the writers' lock (BEGIN IMMEDIATE's queue on SQLite, the counter row on PostgreSQL).
+    """Begin the write transaction holding the writers' lock (BEGIN IMMEDIATE's queue on SQLite; on PostgreSQL the advisory lock and the counter row).
 
     On PostgreSQL the locked row is read in the same round trip and kept for the
     transaction's first ``write_batches``, which then needs no read of its own.
     """
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        row = connection.execute(_LOCK_COUNTER_ROW).one()
-        session.info[_LOCKED_COUNTER] = (session.get_transaction(), row)
+        driver: Any = connection.connection.driver_connection
+        with driver.pipeline():  # the driver's BEGIN and the lock in one round trip
+            locked = driver.execute(_LOCK_COUNTER_ROW)
+        session.info[_LOCKED_COUNTER] = (session.get_transaction(), locked.fetchone())
 
 
 def _counter(session: Session, connection: Connection) -> tuple[int, datetime | None]:
@@ -653,33 +669,46 @@ def get_statement_text(
     return session.scalar(query)
 
 
-def consistent_through(engine: Engine, committed: datetime | None = None) -> datetime:
-    """X-Experience-API-Consistent-Through (Part Three §2.1.3): every statement stored at or before it is visible.
+def consistent_through(engine: Engine) -> datetime:
+    """X-Experience-API-Consistent-Through for a response that read nothing else (see ``read_position``)."""
+    with engine.connect() as connection:
+        through = read_position(connection)[1]
+        connection.rollback()
+    return through
 
-    Writers hold the writers' lock (SQLite's writers' queue, PostgreSQL's counter row) from
-    the moment they pick ``stored`` until they commit, and pick a ``stored`` no earlier
-    than the time they got the lock. So if no writer holds the lock at the probe, every
-    later writer stores at or after a time read before the probe: that time, less one
-    millisecond (``stored`` has millisecond precision and ``since`` is exclusive), is the
-    answer. If a writer is in flight, the newest committed statement's ``stored`` less one
-    millisecond is (conservative): ``committed``, when the caller has just read it with
-    ``read_counter``, else read here. SQLite without a writers' queue (in memory) always
-    takes the conservative answer.
+
+def read_position(connection: Connection) -> tuple[int, datetime]:
+    """(last committed sequence, X-Experience-API-Consistent-Through) for a reader, before it reads (Part Three §2.1.3).
+
+    Consistent-Through promises that every statement stored at or before it is visible.
+    Writers hold the writers' lock (SQLite's writers' queue; PostgreSQL's advisory lock
+    and counter row) from the moment they pick ``stored`` until they commit, and pick a
+    ``stored`` no earlier than the time they got the lock. So if no writer holds the lock
+    when the reader looks, every later writer stores at or after a time taken before the
+    look: that time, less one millisecond (``stored`` has millisecond precision and
+    ``since`` is exclusive), is the answer. If a writer is in flight, the newest committed
+    statement's ``stored`` less one millisecond is (conservative).
+
+    The look comes first and the counter is read after it, in a later snapshot, so a
+    writer that committed in between is inside the sequence bound the reader then uses.
+    On PostgreSQL both go in one round trip (psycopg pipeline); SQLite without a writers'
+    queue (in memory) always takes the conservative answer.
     """
     before = now_ms() - ONE_MS
-    if engine.dialect.name == "sqlite":
-        queue = write_queue(engine)
+    if connection.dialect.name == "sqlite":
+        queue = write_queue(connection.engine)
         free = queue is not None and queue.idle()
+        row = connection.execute(_READ_COUNTER).one()
     else:
-        with engine.connect() as connection:
-            free = connection.execute(_PROBE_COUNTER).first() is not None
-            connection.rollback()
+        driver: Any = connection.connection.driver_connection
+        with driver.pipeline():
+            probe = driver.execute(_PROBE_WRITERS)
+            counter = driver.execute(_READ_COUNTER_SQL)
+        free, row = probe.fetchone()[0], counter.fetchone()
+    last = int(row[0])
     if free:
-        return before
-    if committed is not None:
-        return committed
-    with Session(engine) as session:
-        return read_counter(session)[1]
+        return last, before
+    return last, aware(row[1]) - ONE_MS if row[1] is not None else EPOCH
 
 
 def through_after_write(started: datetime) -> datetime:
@@ -689,9 +718,6 @@ def through_after_write(started: datetime) -> datetime:
     every statement stored before it had committed; those after store later still.
     """
     return started - ONE_MS
-
-
-_PROBE_COUNTER = select(COUNTER.c.id).where(COUNTER.c.id == 1).with_for_update(read=True, skip_locked=True)
 
 
 def read_counter(session: Session) -> tuple[int, datetime]:

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from lrs.db import create_engine, write_queue, writer
+from lrs.sql.statements import take_writers_lock
 from lrs.validation import parse_timestamp
 from tests.conftest import XAPI
 
@@ -131,20 +132,23 @@ def test_consistent_through_after_a_post_never_passes_the_statement(xapi: XAPI) 
 def test_consistent_through_waits_for_a_writer_in_flight(app: Any, backend: str, xapi: XAPI) -> None:
     first = xapi.post("statements", json=STATEMENT).get_json()[0]
     committed = _stored_of(xapi, first)
-    engine = writer(app.extensions["lrs"].engine)
-    with engine.begin() as conn:
-        # A writer holding the counter's lock, as store_statements does from ``stored`` to COMMIT.
-        conn.exec_driver_sql("UPDATE lrs_statement_counter SET last_sequence = last_sequence WHERE id = 1")
+    with app.extensions["lrs"].write_sessions() as session:
+        # A writer holding the writers' lock, as store_statements does from ``stored`` to COMMIT.
+        take_writers_lock(session)
         response = _read_in_another_thread(xapi)
         assert _through(response) == committed - timedelta(milliseconds=1)
+        single = _read_in_another_thread(xapi, {"statementId": first})
+        assert _through(single) == committed - timedelta(milliseconds=1)
+        session.rollback()
     idle = xapi.get("statements", query_string={"limit": "1"})
     assert committed <= _through(idle) <= datetime.now(UTC)
 
 
-def _read_in_another_thread(xapi: XAPI) -> Any:
+def _read_in_another_thread(xapi: XAPI, query: dict[str, str] | None = None) -> Any:
     """GET statements from another thread (SQLite's queue is re-entrant for the thread holding it)."""
     answers: list[Any] = []
-    thread = threading.Thread(target=lambda: answers.append(xapi.get("statements", query_string={"limit": "1"})))
+    query = query or {"limit": "1"}
+    thread = threading.Thread(target=lambda: answers.append(xapi.get("statements", query_string=query)))
     thread.start()
     thread.join(timeout=60)
     assert answers and answers[0].status_code == 200
