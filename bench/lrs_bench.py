@@ -44,7 +44,7 @@ sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
 from lrsbench import phases
 from lrsbench.report import check_targets, medians, table
-from lrsbench.seed import seed
+from lrsbench.seed import seed, settle
 from lrsbench.workload import Workload
 
 DEFAULT_PG = "postgresql+psycopg://rollcall:rollcall@127.0.0.1:5432/postgres"
@@ -314,6 +314,7 @@ def measure(
         print(f"seeding up to {size:,} statements", file=sys.stderr, flush=True)
         seeded = seed(lrs, workload, size, authority)
         window = (started_at, seeded.pop("window")[1])
+        seeded["settle_seconds"] = settle(lrs)
         seeding[str(size)] = seeded
         lrs.engine.dispose()
         print(f"queries at {seeded['stored']:,} statements", file=sys.stderr, flush=True)
