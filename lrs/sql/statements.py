@@ -53,8 +53,9 @@ class Statement(LRSBase):
 
     __tablename__ = "lrs_statement"
 
+    #: On SQLite declared INTEGER, so that it is the table's rowid (migration l0007).
     sequence: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, autoincrement=False
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
     )
     statement_id: Mapped[str] = mapped_column(String(36))
     verb_iri: Mapped[str] = mapped_column(Text)
