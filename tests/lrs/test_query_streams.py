@@ -12,6 +12,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from lrs.sql.indexing import activity_links, agent_links
+from lrs.sql.queries import LEAST_RELATION
 from lrs.vocab import VERB_VOIDED
 from tests.conftest import XAPI
 from tests.lrs.test_queries import ALICE, BOB, CAROL, COMMENTED, PASSED
@@ -208,3 +210,36 @@ def test_a_statement_linking_one_agent_or_activity_twice_comes_once(xapi: XAPI) 
             ascending=True,
         ) == [about_herself]
     assert every_page(xapi, activity=COURSE) == [newer]
+
+
+def test_the_least_relation_is_the_least_that_links_are_written_under() -> None:
+    """The duplicate check skips links under LEAST_RELATION: no relation may sort before it."""
+    group = {"objectType": "Group", "member": [BOB], "mbox": "mailto:team@example.org"}
+    statement = {
+        "actor": ALICE,
+        "verb": {"id": COMMENTED},
+        "object": {
+            "objectType": "SubStatement",
+            "actor": BOB,
+            "verb": {"id": PASSED},
+            "object": {"id": f"{COURSE}/sub"},
+            "context": {"instructor": CAROL, "contextActivities": {"other": [{"id": f"{COURSE}/sub-other"}]}},
+        },
+        "authority": CAROL,
+        "context": {
+            "instructor": BOB,
+            "team": group,
+            "contextAgents": [{"objectType": "contextAgent", "agent": CAROL}],
+            "contextGroups": [{"objectType": "contextGroup", "group": group}],
+            "contextActivities": {
+                key: [{"id": f"{COURSE}/{key}"}] for key in ("parent", "grouping", "category", "other")
+            },
+        },
+    }
+    about_bob = {**statement, "object": {"objectType": "Agent", **BOB}}
+    agent_relations = {relation for _, relation in agent_links(statement) | agent_links(about_bob)}
+    activity_relations = {relation for _, relation in activity_links(statement) | activity_links(about(ALICE, PASSED, COURSE))}
+    assert {"actor", "object", "sub", "authority", "instructor", "team", "context"} <= agent_relations
+    assert {"object", "sub", "parent", "grouping", "category", "other"} <= activity_relations
+    assert min(agent_relations) == LEAST_RELATION["agent"]
+    assert min(activity_relations) == LEAST_RELATION["activity"]
