@@ -81,6 +81,9 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
 
 
 _BY_PATH: dict[str, WriteQueue] = {}
+#: The queues already found, by engine URL: every statement GET asks (rendering the URL and
+#: resolving the path cost a string build and an lstat per path component each time).
+_BY_URL: dict[Any, WriteQueue] = {}
 _REGISTRY_LOCK = threading.Lock()
 
 
@@ -88,9 +91,15 @@ def write_queue(engine: Engine) -> WriteQueue | None:
     """The writers' queue of a SQLite database file opened by ``create_engine`` (None otherwise)."""
     if engine.dialect.name != "sqlite":
         return None
+    queue = _BY_URL.get(engine.url)
+    if queue is not None:
+        return queue
     path = _lock_path(str(engine.url))
     with _REGISTRY_LOCK:
-        return _BY_PATH.get(os.path.realpath(path)) if path is not None else None
+        queue = _BY_PATH.get(os.path.realpath(path)) if path is not None else None
+        if queue is not None:
+            _BY_URL[engine.url] = queue
+    return queue
 
 
 def _lock_path(url: str) -> str | None:
