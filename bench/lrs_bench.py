@@ -49,7 +49,7 @@ from lrsbench.workload import Workload
 
 DEFAULT_PG = "postgresql+psycopg://rollcall:rollcall@127.0.0.1:5432/postgres"
 CONCURRENCY = 8
-FULL = {"single": 2000, "batches": 200, "state": 250, "queries": 100, "queries_large": 30}
+FULL = {"single": 2000, "batches": 200, "state": 250, "queries": 100, "queries_large": 100}
 QUICK = {"single": 200, "batches": 20, "state": 25, "queries": 40, "queries_large": 40}
 RESULTS = ROOT / "bench" / "results"
 
