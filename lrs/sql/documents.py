@@ -176,6 +176,25 @@ class _Write:
     merge: bool
     blind_put: BlindPut
 
+    @classmethod
+    def of(
+        cls,
+        key: DocumentKey,
+        content: bytes,
+        content_type: str | None,
+        if_match: str | None,
+        if_none_match: str | None,
+        merge: bool,
+        blind_put: BlindPut,
+    ) -> _Write:
+        """The write asked for, once its id, Content-Type and (for a JSON merge) body are checked."""
+        if key.document_id is None:
+            raise BadRequest("a document id is required to write a document")
+        checked_type = _checked_content_type(content_type)
+        if merge and is_json(checked_type):
+            _json_object(content, "the posted document")
+        return cls(key, content, checked_type, if_match, if_none_match, merge, blind_put)
+
     @cached_property
     def etag(self) -> str:
         """The ETag of the content as sent (Part Three §3.1), hashed once per write."""
@@ -209,15 +228,27 @@ def write_document(
     anything; "conflict": not overwrite (409; 2.0's State PUT); "refuse": not overwrite (409)
     nor create (400), as a profile PUT must carry one of the headers.
     """
-    if key.document_id is None:
-        raise BadRequest("a document id is required to write a document")
-    checked_type = _checked_content_type(content_type)
-    if merge and is_json(checked_type):
-        _json_object(content, "the posted document")
-    write = _Write(
-        key, content, checked_type, if_match, if_none_match, merge, blind_put
-    )
+    write = _Write.of(key, content, content_type, if_match, if_none_match, merge, blind_put)
     return _write_in_one_statement(db, write) or _write_carefully(db, write)
+
+
+def write_document_at_once(
+    db: Executor,
+    key: DocumentKey,
+    content: bytes,
+    content_type: str | None,
+    *,
+    if_match: str | None = None,
+    if_none_match: str | None = None,
+    merge: bool = False,
+    blind_put: BlindPut = "allow",
+) -> Document | None:
+    """``write_document`` when one guarded statement decides the write, else None with nothing written.
+
+    ``db`` may be in autocommit: the one statement is then its own transaction.
+    """
+    write = _Write.of(key, content, content_type, if_match, if_none_match, merge, blind_put)
+    return _write_in_one_statement(db, write)
 
 
 def _update_params(
