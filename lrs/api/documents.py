@@ -221,26 +221,26 @@ def _write(resource: Resource, *, merge: bool) -> Response:
         blind = "refuse"
     elif not merge and version() == "2.0.0":
         blind = "conflict"
-    asked = {
-        "key": key,
-        "content": body,
-        "content_type": xapi_header("Content-Type"),
-        "if_match": xapi_header("If-Match"),
-        "if_none_match": xapi_header("If-None-Match"),
-        "merge": merge,
-        "blind_put": blind,
-    }
+    write = sql.DocumentWrite.of(
+        key,
+        body,
+        xapi_header("Content-Type"),
+        xapi_header("If-Match"),
+        xapi_header("If-None-Match"),
+        merge,
+        blind,
+    )
     document = None
     lrs: LRS = current_app.extensions["lrs"]
     if lrs.reader is not lrs.engine:  # the reader is in autocommit (PostgreSQL)
-        # A write one guarded statement decides (a PUT with If-Match, a create,
-        # an upsert) runs in autocommit, its own durable transaction: no BEGIN and COMMIT
-        # round trips. The rest (merges, the careful path) take a transaction below.
+        # A write one guarded statement decides (a PUT with If-Match, a create, an upsert)
+        # runs in autocommit, its own durable transaction: no BEGIN and COMMIT round trips.
+        # The rest (merges, the careful path) take a transaction below.
         with _reading() as connection:
-            document = sql.write_document_at_once(connection, **asked)
+            document = sql.write_at_once(connection, write)
     if document is None:
         with _writing() as connection:
-            document = sql.write_document(connection, **asked)
+            document = sql.apply_write(connection, write)
     return _no_content(document.etag)
 
 

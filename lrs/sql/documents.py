@@ -165,8 +165,8 @@ def _checked_content_type(content_type: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class _Write:
-    """One PUT or POST as ``write_document`` was asked for it, its Content-Type checked."""
+class DocumentWrite:
+    """One PUT or POST as it was asked for, its Content-Type checked (``DocumentWrite.of``)."""
 
     key: DocumentKey
     content: bytes
@@ -186,7 +186,7 @@ class _Write:
         if_none_match: str | None,
         merge: bool,
         blind_put: BlindPut,
-    ) -> _Write:
+    ) -> DocumentWrite:
         """The write asked for, once its id, Content-Type and (for a JSON merge) body are checked."""
         if key.document_id is None:
             raise BadRequest("a document id is required to write a document")
@@ -228,27 +228,21 @@ def write_document(
     anything; "conflict": not overwrite (409; 2.0's State PUT); "refuse": not overwrite (409)
     nor create (400), as a profile PUT must carry one of the headers.
     """
-    write = _Write.of(key, content, content_type, if_match, if_none_match, merge, blind_put)
-    return _write_in_one_statement(db, write) or _write_carefully(db, write)
+    write = DocumentWrite.of(key, content, content_type, if_match, if_none_match, merge, blind_put)
+    return apply_write(db, write)
 
 
-def write_document_at_once(
-    db: Executor,
-    key: DocumentKey,
-    content: bytes,
-    content_type: str | None,
-    *,
-    if_match: str | None = None,
-    if_none_match: str | None = None,
-    merge: bool = False,
-    blind_put: BlindPut = "allow",
-) -> Document | None:
-    """``write_document`` when one guarded statement decides the write, else None with nothing written.
+def write_at_once(db: Executor, write: DocumentWrite) -> Document | None:
+    """``write`` when one guarded statement decides it, else None with nothing written.
 
     ``db`` may be in autocommit: the one statement is then its own transaction.
     """
-    write = _Write.of(key, content, content_type, if_match, if_none_match, merge, blind_put)
     return _write_in_one_statement(db, write)
+
+
+def apply_write(db: Executor, write: DocumentWrite) -> Document:
+    """``write`` under the concurrency rules (see ``write_document``)."""
+    return _write_in_one_statement(db, write) or _write_carefully(db, write)
 
 
 def _update_params(
@@ -264,7 +258,7 @@ def _update_params(
     }
 
 
-def _write_in_one_statement(db: Executor, write: _Write) -> Document | None:
+def _write_in_one_statement(db: Executor, write: DocumentWrite) -> Document | None:
     """The write as one guarded statement when one can decide it (Part Three §3.1), else None.
 
     None means "not decided here": the careful path then reads the row under lock and
@@ -310,7 +304,7 @@ _EXISTS = (
 )
 
 
-def _write_carefully(db: Executor, write: _Write) -> Document:
+def _write_carefully(db: Executor, write: DocumentWrite) -> Document:
     """Lock the row, judge the preconditions against it, then update or insert (Part Three §3.1)."""
     unconditional = write.if_match is None and write.if_none_match is None
     for _attempt in range(2):
