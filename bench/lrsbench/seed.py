@@ -15,10 +15,10 @@ SEED_BATCH = 2000
 
 def stored_count(lrs: Any) -> int:
     """How many statements the LRS has handed a sequence number to."""
-    from lrs.sql.statements import read_counter
+    from lrs.sql.statements import read_position
 
-    with lrs.sessions() as session:
-        return read_counter(session)[0]
+    with lrs.engine.connect() as connection:
+        return read_position(connection)[0]
 
 
 def seed(lrs: Any, workload: Workload, target: int, authority: dict[str, Any]) -> dict[str, Any]:

@@ -236,7 +236,7 @@ def _write(resource: Resource, *, merge: bool) -> Response:
         # A write one guarded statement decides (a PUT with If-Match, a create, an upsert)
         # runs in autocommit, its own durable transaction: no BEGIN and COMMIT round trips.
         # The rest (merges, the careful path) take a transaction below.
-        with _reading() as connection:
+        with lrs.reader.connect() as connection:
             document = sql.write_at_once(connection, write)
     if document is None:
         with _writing() as connection:

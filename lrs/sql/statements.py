@@ -720,14 +720,3 @@ def through_after_write(started: datetime) -> datetime:
     """
     return started - ONE_MS
 
-
-def read_counter(session: Session) -> tuple[int, datetime]:
-    """(last committed sequence, a conservative X-Experience-API-Consistent-Through) (Part Three §2.1.3).
-
-    A writer holding the lock sets ``stored`` to at least the newest committed statement's
-    ``stored``, so one millisecond before that is safe. With no statements yet, the epoch.
-    """
-    row = session.execute(
-        select(COUNTER.c.last_sequence, COUNTER.c.last_stored).where(COUNTER.c.id == 1)
-    ).one()
-    return int(row[0]), aware(row[1]) - ONE_MS if row[1] is not None else EPOCH
