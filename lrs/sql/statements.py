@@ -672,10 +672,8 @@ def get_statement_text(
 
 def consistent_through(engine: Engine) -> datetime:
     """X-Experience-API-Consistent-Through for a response that read nothing else (see ``read_position``)."""
-    with engine.connect() as connection:
-        through = read_position(connection)[1]
-        connection.rollback()
-    return through
+    with engine.connect() as connection:  # returned to the pool rolled back
+        return read_position(connection)[1]
 
 
 def read_position(connection: Connection) -> tuple[int, datetime]:
