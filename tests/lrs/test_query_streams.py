@@ -9,11 +9,14 @@ still be right when some lie inside or outside them; time bounds become sequence
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sqlalchemy.dialects import sqlite
+
 from lrs.sql.indexing import activity_links, agent_links
-from lrs.sql.queries import LEAST_RELATION
+from lrs.sql.queries import LEAST_RELATION, VERB_INDEX, Shape, direct_select
 from lrs.vocab import VERB_VOIDED
 from tests.conftest import XAPI
 from tests.lrs.test_queries import ALICE, BOB, CAROL, COMMENTED, PASSED
@@ -243,3 +246,62 @@ def test_the_least_relation_is_the_least_that_links_are_written_under() -> None:
     assert {"object", "sub", "parent", "grouping", "category", "other"} <= activity_relations
     assert min(agent_relations) == LEAST_RELATION["agent"]
     assert min(activity_relations) == LEAST_RELATION["activity"]
+
+
+def test_a_verb_with_agent_or_activity_filters_pages_through_every_match(xapi: XAPI) -> None:
+    """Link-driven queries check the verb by a probe of the verb index: same answers, every page."""
+    lesson = f"{COURSE}/lesson-1"
+    in_course = {"contextActivities": {"parent": [{"id": COURSE}]}}
+    posted = post(
+        xapi,
+        about(ALICE, PASSED, COURSE),  # 0
+        {**about(ALICE, COMMENTED, lesson), "context": in_course},  # 1
+        {**about(ALICE, PASSED, lesson), "context": in_course},  # 2
+        about(BOB, PASSED, lesson),  # 3
+        {**about(ALICE, PASSED, f"{COURSE}/other"), "context": {"instructor": BOB}},  # 4
+        {**about(BOB, PASSED, COURSE), "context": {"instructor": ALICE}},  # 5
+        {**about(ALICE, PASSED, lesson), "context": in_course},  # 6, voided below
+    )
+    voiding = {
+        "actor": ALICE,
+        "verb": {"id": VERB_VOIDED},
+        "object": {"objectType": "StatementRef", "id": posted[6]},
+    }
+    posted += post(xapi, voiding)  # 7: matches wherever 6 would (Data §2.5.1), though its verb is voided
+    newest = range(len(posted) - 1, -1, -1)
+    expected = {
+        "agent": ({"agent": ALICE}, [0, 2, 4, 7]),
+        "activity": ({"activity": lesson}, [2, 3, 7]),
+        "related activities": ({"activity": COURSE, "related_activities": True}, [0, 2, 5, 7]),
+        "related agents": ({"agent": ALICE, "related_agents": True}, [0, 2, 4, 5, 7]),
+        "agent and course": ({"agent": ALICE, "activity": COURSE, "related_activities": True}, [0, 2, 7]),
+    }
+    for name, (params, wanted) in expected.items():
+        ordered = [i for i in newest if i in wanted]
+        for limit in (1, 2, 0):
+            found = every_page(xapi, verb=PASSED, limit=limit, **params)
+            assert found == [posted[i] for i in ordered], (name, limit)
+            found = every_page(xapi, verb=PASSED, limit=limit, ascending=True, **params)
+            assert found == [posted[i] for i in reversed(ordered)], (name, limit)
+    assert every_page(xapi, verb=COMMENTED, agent=ALICE) == [posted[1]]
+    assert every_page(xapi, verb=COMMENTED, agent=BOB) == []
+
+
+def test_link_driven_verb_queries_probe_the_verb_index_on_sqlite(tmp_path: Any) -> None:
+    """On SQLite the probe names the verb index: by the rowid it would read each statement's row."""
+    from lrs.db import create_engine, upgrade
+
+    path = tmp_path / "plan.sqlite3"
+    upgrade(create_engine(f"sqlite:///{path}"))
+    connection = sqlite3.connect(path)
+    for shape in (
+        Shape(verb=True, agent=1),
+        Shape(verb=True, activity=1),
+        Shape(verb=True, activity=2, limit=True),
+        Shape(verb=True, agent=1, activity=2, max_sequence=True, limit=True),
+        Shape(verb=True, agent=2, after=True, ascending=True),
+    ):
+        compiled = direct_select(shape, "sqlite").compile(dialect=sqlite.dialect())
+        values = [compiled.params[name] or "x" for name in compiled.positiontup or ()]
+        plan = [row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + str(compiled), values)]
+        assert f"SEARCH verb_probe USING COVERING INDEX {VERB_INDEX} (verb_iri=? AND sequence=? AND rowid=?)" in plan, (shape, plan)
