@@ -25,6 +25,7 @@ def _combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "per_s": _median([r["per_s"] for r in runs]),
         "p50_ms": _median([r["p50_ms"] for r in runs]),
         "p95_ms": _median([r["p95_ms"] for r in runs]),
+        "p95_ms_per_run": [r["p95_ms"] for r in runs],
         "errors": sum(r["errors"] for r in runs),
         "server_errors": sum(r["server_errors"] for r in runs),
         "server_cpu_ms_per_op": _median([r["server_cpu_ms_per_op"] for r in runs]),
@@ -125,12 +126,14 @@ def table(result: dict[str, Any]) -> str:
         lines += [
             "",
             f"queries at {int(size):,} stored statements",
-            f"{'filter':<22}{'p50 ms':>10}{'p95 ms':>10}{'rows':>8}{'errors':>8}{'srv cpu ms':>12}{'db cpu ms':>11}",
+            f"{'filter':<22}{'p50 ms':>10}{'p95 ms':>10}{'rows':>8}{'errors':>8}{'srv cpu ms':>12}{'db cpu ms':>11}"
+            "  p95 of each run",
         ]
         for name, f in filters.items():
             lines.append(
                 f"{name:<22}{f['p50_ms']:>10.2f}{f['p95_ms']:>10.2f}{f['mean_statements']:>8.0f}{f['errors']:>8}"
                 f"{f['server_cpu_ms_per_op']:>12.2f}{f['db_cpu_ms_per_op']:>11.2f}"
+                f"  {' / '.join(f'{p:.1f}' for p in f['p95_ms_per_run'])}"
             )
     lines += ["", "targets:"]
     for name, target in result["targets"].items():
