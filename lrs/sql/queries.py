@@ -158,10 +158,12 @@ def _link_probe(shape: Shape, kind: str, sequence: Any) -> ColumnElement[bool]:
 def _verb_probe(sequence: Any, dialect: str) -> ColumnElement[bool]:
     """Whether the statement at ``sequence`` has the filter's verb: one probe of VERB_INDEX, not a read of its row.
 
-    A query driven by a link index meets many statements of other verbs before it has a
+    Used where the driving links are activity links (agent links carry the verb). A
+    query driven by a link index meets many statements of other verbs before it has a
     page. Checking each in the small verb index, and reading the rows of the matches
-    only, took agent+verb+activity at 1M statements from 18-24 to about 8 ms of
-    PostgreSQL's CPU, and on SQLite from 4-13 to 2.4-3 ms (bench/README.md). SQLite would
+    only, took agent+verb+activity at 1M statements (driven by agent links, before they
+    carried the verb) from 18-24 to about 8 ms of PostgreSQL's CPU, and on SQLite from
+    4-13 to 2.4-3 ms (bench/README.md). SQLite would
     find the sequence as the rowid, that is by reading the row, so there the index is
     named (INDEXED BY, which also makes a renamed index an error rather than a slow plan).
     """
@@ -272,8 +274,9 @@ def direct_select(shape: Shape, dialect: str) -> Select[Any]:
     A statement linked under several relations must come once: PostgreSQL reads the
     links through a grouped, ordered subquery; SQLite materializes such a subquery, so
     there each link row is kept only if no lower relation links the same statement (one
-    probe of the same index). A verb is checked first, by a probe of the verb index
-    (``_verb_probe``), then a second link filter, by a probe of its link index.
+    probe of the same index). A verb is checked first: on an agent link it is the link's
+    own column; with activity links by a probe of the verb index (``_verb_probe``). Then
+    a second link filter, by a probe of its link index.
 
     Statements that match only through a StatementRef come from ``ref_select``; the two
     are merged while streaming (bench/README.md: one OR of both defeated the indexes).
@@ -292,7 +295,9 @@ def direct_select(shape: Shape, dialect: str) -> Select[Any]:
         return _ordered(select(*columns).where(*conditions), shape)
     links, conditions = _links(shape, driver)
     conditions += _sequence_bounds(shape, links.c.sequence)
-    if shape.verb:
+    if shape.verb and driver == "agent":
+        conditions.append(links.c.verb_iri == bindparam("verb"))  # carried by the link (l0008)
+    elif shape.verb:
         conditions.append(_verb_probe(links.c.sequence, dialect))
     if driver == "agent" and shape.activity:
         conditions.append(_link_probe(shape, "activity", links.c.sequence))

@@ -75,13 +75,19 @@ class Statement(LRSBase):
 
 
 class StatementAgent(LRSBase):
-    """An agent a statement mentions, and how (see lrs.sql.indexing)."""
+    """An agent a statement mentions, and how (see lrs.sql.indexing), with the statement's verb.
+
+    The verb is the statement's own (a SubStatement's agents carry the outer verb, which
+    is what the verb filter matches), so that agent-driven queries with a verb read it
+    from the link instead of probing for it (migration l0008).
+    """
 
     __tablename__ = "lrs_statement_agent"
 
     ifi: Mapped[str] = mapped_column(Text, primary_key=True)
     relation: Mapped[str] = mapped_column(String(16), primary_key=True)
     sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    verb_iri: Mapped[str] = mapped_column(Text)
 
 
 class StatementActivity(LRSBase):
@@ -389,7 +395,7 @@ def write_batches(
     first_sequence = last_sequence + 1
     stored_text = format_timestamp(stored)
     rows: list[tuple[Any, ...]] = []
-    agents: list[tuple[str, str, int]] = []
+    agents: list[tuple[str, str, int, str]] = []
     activities: list[tuple[str, str, int]] = []
     for sequence, p in enumerate(fresh_all, start=first_sequence):
         statement = p.statement
@@ -397,7 +403,8 @@ def write_batches(
         if p.given_timestamp is None:
             statement["timestamp"] = stored_text
         rows.append(_statement_row(p, sequence, stored, dump(statement)))
-        agents.extend((k, r, sequence) for k, r in p.agents)
+        verb = p.columns["verb_iri"]
+        agents.extend((k, r, sequence, verb) for k, r in p.agents)
         activities.extend((a, r, sequence) for a, r in p.activities)
     voidings = [(True, p.statement_id, p.target, False, VERB_VOIDED) for p in fresh_all if p.voiding]
     _write_rows(
@@ -561,7 +568,7 @@ class _RowWrite:
 
 
 _INSERT_STATEMENTS = _RowWrite.insert(STATEMENTS, STATEMENT_COLUMNS)
-_INSERT_AGENT_LINKS = _RowWrite.insert(AGENT_LINKS, ("ifi", "relation", "sequence"))
+_INSERT_AGENT_LINKS = _RowWrite.insert(AGENT_LINKS, ("ifi", "relation", "sequence", "verb_iri"))
 _INSERT_ACTIVITY_LINKS = _RowWrite.insert(ACTIVITY_LINKS, ("activity_id", "relation", "sequence"))
 #: The counter after a group: the last sequence handed out and the group's ``stored``.
 _SET_COUNTER = _RowWrite(

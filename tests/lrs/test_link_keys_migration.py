@@ -10,6 +10,8 @@ from sqlalchemy import text
 
 from lrs.db import MIGRATIONS, create_engine
 
+#: The agent link columns at head (l0008 added the verb).
+COLUMNS = "(ifi, relation, sequence, verb_iri)"
 LINKS = [("mbox:mailto:a@example.org", "actor", 1), ("mbox:mailto:a@example.org", "authority", 1), ("x", "object", 2)]
 
 
@@ -31,13 +33,13 @@ def test_link_tables_keep_their_rows_down_to_l0005_and_up_again(database_url: st
     try:
         with engine.begin() as connection:
             for row in LINKS:
-                connection.execute(text("INSERT INTO lrs_statement_agent VALUES (:i, :r, :s)"), dict(zip("irs", row)))
+                connection.execute(text(f"INSERT INTO lrs_statement_agent {COLUMNS} VALUES (:i, :r, :s, '')"), dict(zip("irs", row)))
         command.downgrade(_config(engine), "l0005_statement_referrers")
         assert _links(engine) == LINKS
         command.upgrade(_config(engine), "head")
         assert _links(engine) == LINKS
         with engine.begin() as connection:  # the key is (ifi, sequence, relation): one link per relation
-            connection.execute(text("INSERT INTO lrs_statement_agent VALUES ('x', 'actor', 2)"))
+            connection.execute(text(f"INSERT INTO lrs_statement_agent {COLUMNS} VALUES ('x', 'actor', 2, '')"))
         assert len(_links(engine)) == len(LINKS) + 1
     finally:
         engine.dispose()
