@@ -163,9 +163,9 @@ def _verb_probe(sequence: Any, dialect: str) -> ColumnElement[bool]:
     page. Checking each in the small verb index, and reading the rows of the matches
     only, took agent+verb+activity at 1M statements (driven by agent links, before they
     carried the verb) from 18-24 to about 8 ms of PostgreSQL's CPU, and on SQLite from
-    4-13 to 2.4-3 ms (bench/README.md). SQLite would
-    find the sequence as the rowid, that is by reading the row, so there the index is
-    named (INDEXED BY, which also makes a renamed index an error rather than a slow plan).
+    4-13 to 2.4-3 ms (bench/README.md). SQLite would find the sequence as the rowid,
+    that is by reading the row, so there the index is named (INDEXED BY, which also
+    makes a renamed index an error rather than a slow plan).
     """
     hint = f" INDEXED BY {VERB_INDEX}" if dialect == "sqlite" else ""
     found = (
