@@ -232,7 +232,8 @@ def _write(resource: Resource, *, merge: bool) -> Response:
     )
     document = None
     lrs: LRS = current_app.extensions["lrs"]
-    if lrs.reader is not lrs.engine:  # the reader is in autocommit (PostgreSQL)
+    at_once = lrs.reader is not lrs.engine  # the reader is in autocommit (PostgreSQL)
+    if at_once:
         # A write one guarded statement decides (a PUT with If-Match, a create, an upsert)
         # runs in autocommit, its own durable transaction: no BEGIN and COMMIT round trips.
         # The rest (merges, the careful path) take a transaction below.
@@ -240,7 +241,7 @@ def _write(resource: Resource, *, merge: bool) -> Response:
             document = sql.write_at_once(connection, write)
     if document is None:
         with _writing() as connection:
-            document = sql.apply_write(connection, write)
+            document = sql.apply_write(connection, write, tried_at_once=at_once)
     return _no_content(document.etag)
 
 

@@ -232,17 +232,15 @@ def write_document(
     return apply_write(db, write)
 
 
-def write_at_once(db: Executor, write: DocumentWrite) -> Document | None:
-    """``write`` when one guarded statement decides it, else None with nothing written.
+def apply_write(db: Executor, write: DocumentWrite, *, tried_at_once: bool = False) -> Document:
+    """``write`` under the concurrency rules (see ``write_document``).
 
-    ``db`` may be in autocommit: the one statement is then its own transaction.
+    ``tried_at_once``: ``write_at_once`` already left it undecided, so it goes straight
+    to the careful path (which judges whatever state the row is in by then).
     """
-    return _write_in_one_statement(db, write)
-
-
-def apply_write(db: Executor, write: DocumentWrite) -> Document:
-    """``write`` under the concurrency rules (see ``write_document``)."""
-    return _write_in_one_statement(db, write) or _write_carefully(db, write)
+    if not tried_at_once and (document := write_at_once(db, write)) is not None:
+        return document
+    return _write_carefully(db, write)
 
 
 def _update_params(
@@ -258,11 +256,13 @@ def _update_params(
     }
 
 
-def _write_in_one_statement(db: Executor, write: DocumentWrite) -> Document | None:
+def write_at_once(db: Executor, write: DocumentWrite) -> Document | None:
     """The write as one guarded statement when one can decide it (Part Three §3.1), else None.
 
-    None means "not decided here": the careful path then reads the row under lock and
-    says which precondition failed, or writes if the document changed back meanwhile.
+    None means "not decided here", with nothing written: the careful path then reads the
+    row under lock and says which precondition failed, or writes if the document changed
+    back meanwhile. ``db`` may be in autocommit: the one statement is then its own
+    transaction.
     """
     now = datetime.now(UTC)
     if write.if_match is not None:
