@@ -49,8 +49,8 @@ from lrsbench.workload import Workload
 
 DEFAULT_PG = "postgresql+psycopg://rollcall:rollcall@127.0.0.1:5432/postgres"
 CONCURRENCY = 8
-FULL = {"single": 2000, "batches": 200, "state": 250, "queries": 100, "queries_large": 100}
-QUICK = {"single": 200, "batches": 20, "state": 25, "queries": 40, "queries_large": 40}
+FULL = {"single": 2000, "batches": 200, "state": 250, "queries": 100}
+QUICK = {"single": 200, "batches": 20, "state": 25, "queries": 40}
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -321,9 +321,8 @@ def measure(
         # Seeded once per size; at each, the filters are timed in every run and reported as
         # the median of the runs, as the ingest phases are (issue 3). The first run also
         # meets the pages that the machine dropped from its cache since seeding.
-        count = sizes["queries"] if size == stored_sizes[0] else sizes["queries_large"]
         query_sizes[str(seeded["stored"])] = [
-            query_run(server, auth, workload, window, count, args.seed + run) for run in range(runs)
+            query_run(server, auth, workload, window, sizes["queries"], args.seed + run) for run in range(runs)
         ]
     lrs.engine.dispose()
     app.extensions["db_engine"].dispose()
