@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -132,6 +133,31 @@ class Server:
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
         return ticks / os.sysconf("SC_CLK_TCK")
 
+    def connections_per_worker(self) -> list[int]:
+        """How many established client connections each worker holds now, most first (Linux /proc).
+
+        gunicorn's workers race to accept each new connection and keep it while the client
+        keeps it alive, so the 8 clients of a phase split by chance, 4/4 or 6/2: a worker
+        serves its share on one core at a time (the GIL), and a 6/2 split leaves one core
+        half idle. Each phase reports its split beside its figures.
+        """
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        workers = [int(p) for p in children.read_text().split()] if children.exists() else []
+        ours = set()  # socket inodes of established connections to the server's port
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == self.port and fields[3] == "01":
+                ours.add(f"socket:[{fields[9]}]")
+        counts = []
+        for pid in workers:
+            try:
+                links = [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            counts.append(sum(link in ours for link in links))
+        return sorted(counts, reverse=True)
+
     def log_tail(self, size: int = 3000) -> str:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-size:]
@@ -177,9 +203,28 @@ def database_cpu_seconds() -> float:
 
 
 def with_cpu(server: Server, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run one phase; add the CPU milliseconds the server, the database and this process spent per operation."""
+    """Run one phase; add the CPU milliseconds the server, the database and this process spent per operation,
+    and how the phase's connections were spread over the workers (the busiest moment seen, sampled each 50 ms)."""
+    spread: list[int] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        pause = 0.005  # a query filter's phase can be over in 0.2 s
+        while not done.wait(pause):
+            pause = min(pause * 2, 0.05)
+            now = server.connections_per_worker()
+            if sum(now) > sum(spread):
+                spread[:] = now
+
+    sampler = threading.Thread(target=sample, daemon=True)
     server_before, own_before, db_before = server.cpu_seconds(), time.process_time(), database_cpu_seconds()
-    result = measure()
+    sampler.start()
+    try:
+        result = measure()
+    finally:
+        done.set()
+        sampler.join()
+    result["connections_per_worker"] = spread
     operations = max(result["operations"], 1)
     result["server_cpu_ms_per_op"] = round((server.cpu_seconds() - server_before) * 1000 / operations, 2)
     result["db_cpu_ms_per_op"] = round((database_cpu_seconds() - db_before) * 1000 / operations, 2)

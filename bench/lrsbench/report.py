@@ -26,6 +26,7 @@ def _combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "p50_ms": _median([r["p50_ms"] for r in runs]),
         "p95_ms": _median([r["p95_ms"] for r in runs]),
         "p95_ms_per_run": [r["p95_ms"] for r in runs],
+        "connections_per_worker_per_run": [r.get("connections_per_worker", []) for r in runs],
         "errors": sum(r["errors"] for r in runs),
         "server_errors": sum(r["server_errors"] for r in runs),
         "server_cpu_ms_per_op": _median([r["server_cpu_ms_per_op"] for r in runs]),
@@ -96,6 +97,11 @@ def check_targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return targets
 
 
+def _spreads(figures: dict[str, Any]) -> str:
+    """Each run's split of the 8 connections over the workers, e.g. "4-4 6-2 5-3"."""
+    return " ".join("-".join(map(str, s)) or "?" for s in figures.get("connections_per_worker_per_run", []))
+
+
 def table(result: dict[str, Any]) -> str:
     """The figures as a plain-text table."""
     m = result["median"]
@@ -115,6 +121,7 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"{name:<30}{f['per_s']:>10.1f}{f['p50_ms']:>10.2f}{f['p95_ms']:>10.2f}{f['errors']:>8}{f['server_errors']:>6}"
             f"{f['server_cpu_ms_per_op']:>12.2f}{f['db_cpu_ms_per_op']:>11.2f}  (cpu per {unit})"
+            + (f"  workers' connections {_spreads(f)}" if not name.startswith("raw") else "")
         )
     lines.append(
         f"single POST / raw one-row: {m['single_vs_raw']:.1%} (median of the runs' ratios "
@@ -127,13 +134,13 @@ def table(result: dict[str, Any]) -> str:
             "",
             f"queries at {int(size):,} stored statements",
             f"{'filter':<22}{'p50 ms':>10}{'p95 ms':>10}{'rows':>8}{'errors':>8}{'srv cpu ms':>12}{'db cpu ms':>11}"
-            "  p95 of each run",
+            "  p95 of each run [workers' connections]",
         ]
         for name, f in filters.items():
             lines.append(
                 f"{name:<22}{f['p50_ms']:>10.2f}{f['p95_ms']:>10.2f}{f['mean_statements']:>8.0f}{f['errors']:>8}"
                 f"{f['server_cpu_ms_per_op']:>12.2f}{f['db_cpu_ms_per_op']:>11.2f}"
-                f"  {' / '.join(f'{p:.1f}' for p in f['p95_ms_per_run'])}"
+                f"  {' / '.join(f'{p:.1f}' for p in f['p95_ms_per_run'])} [{_spreads(f)}]"
             )
     lines += ["", "targets:"]
     for name, target in result["targets"].items():
