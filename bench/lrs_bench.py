@@ -88,6 +88,25 @@ class Database:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+def connections_per_worker(master_pid: int, port: int) -> list[int]:
+    """Established connections to ``port`` held by each child of ``master_pid`` (gunicorn's workers), most first."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    workers = [int(p) for p in children.read_text().split()] if children.exists() else []
+    ours = set()  # socket inodes of established connections to the port
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+            ours.add(f"socket:[{fields[9]}]")
+    counts = []
+    for pid in workers:
+        try:
+            links = [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        counts.append(sum(link in ours for link in links))
+    return sorted(counts, reverse=True)
+
+
 class Server:
     """`rollcall serve` in its own process group."""
 
@@ -137,26 +156,13 @@ class Server:
         """How many established client connections each worker holds now, most first (Linux /proc).
 
         gunicorn's workers race to accept each new connection and keep it while the client
-        keeps it alive, so the 8 clients of a phase split by chance, 4/4 or 6/2: a worker
+        keeps it alive, so 8 clients that connect together may split 4/4 or 6/2: a worker
         serves its share on one core at a time (the GIL), and a 6/2 split leaves one core
-        half idle. Each phase reports its split beside its figures.
+        half idle. `rollcall serve` hands a connection to a worker with a thread free
+        (core/serving.py); each phase reports its split beside its figures.
         """
         assert self.process is not None
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        workers = [int(p) for p in children.read_text().split()] if children.exists() else []
-        ours = set()  # socket inodes of established connections to the server's port
-        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == self.port and fields[3] == "01":
-                ours.add(f"socket:[{fields[9]}]")
-        counts = []
-        for pid in workers:
-            try:
-                links = [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            counts.append(sum(link in ours for link in links))
-        return sorted(counts, reverse=True)
+        return connections_per_worker(self.process.pid, self.port)
 
     def log_tail(self, size: int = 3000) -> str:
         self.log.seek(0)

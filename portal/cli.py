@@ -60,7 +60,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "threads": threads,
-                "worker_class": "gthread",
+                "worker_class": "core.serving.BalancedThreadWorker",  # gthread, balanced (see there)
                 "accesslog": os.environ.get("ROLLCALL_ACCESS_LOG", None),
                 "graceful_timeout": 10,
                 "timeout": 120,
