@@ -88,17 +88,21 @@ class Database:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+def workers(master_pid: int) -> list[int]:
+    """The process ids of the children of ``master_pid`` (gunicorn's workers), from Linux /proc."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
 def connections_per_worker(master_pid: int, port: int) -> list[int]:
     """Established connections to ``port`` held by each child of ``master_pid`` (gunicorn's workers), most first."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
-    workers = [int(p) for p in children.read_text().split()] if children.exists() else []
     ours = set()  # socket inodes of established connections to the port
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
         if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
             ours.add(f"socket:[{fields[9]}]")
     counts = []
-    for pid in workers:
+    for pid in workers(master_pid):
         try:
             links = [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
         except (FileNotFoundError, ProcessLookupError):
@@ -139,10 +143,7 @@ class Server:
     def cpu_seconds(self) -> float:
         """User + system CPU time of the gunicorn master and its workers so far (Linux /proc)."""
         assert self.process is not None
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if children.exists():
-            pids += [int(p) for p in children.read_text().split()]
+        pids = [self.process.pid, *workers(self.process.pid)]
         ticks = 0
         for pid in pids:
             try:

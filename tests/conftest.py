@@ -46,6 +46,14 @@ def require(condition: bool, what: str) -> None:
     pytest.skip(f"{what} is missing: this part of the suite did NOT run")
 
 
+def wait_until(condition: Any, what: str = "timed out", seconds: float = 30.0, pause: float = 0.005) -> None:
+    """Poll ``condition`` until it holds; fail with ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(pause)
+
+
 def fixtures_dir() -> Path:
     """The shared vendor packages (../shared/fixtures), or ROLLCALL_FIXTURES."""
     return Path(os.environ.get("ROLLCALL_FIXTURES") or ROOT.parent / "shared" / "fixtures")

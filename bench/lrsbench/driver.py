@@ -140,11 +140,11 @@ class Http:
             self.buffer = rest[size:]
             return status, fields, rest[:size]
         fields["connection"] = "close"  # the body ends where the connection does
-        while True:
-            assert self.sock is not None
-            if not (data := self.sock.recv(READ_SIZE)):
-                return status, fields, rest
-            rest += data
+        pieces = [rest]
+        assert self.sock is not None
+        while data := self.sock.recv(READ_SIZE):
+            pieces.append(data)
+        return status, fields, b"".join(pieces)
 
     def _chunked(self, rest: bytes) -> tuple[bytes, bytes]:
         """(body, what follows it) from a chunked body (RFC 9112 §7.1), trailers skipped."""

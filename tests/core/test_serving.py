@@ -10,35 +10,39 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until
 
 sys.path.insert(0, str(ROOT / "bench"))
-from lrs_bench import connections_per_worker  # bench/ is not a package of the project
+from lrs_bench import connections_per_worker, workers  # bench/ is not a package of the project
 from lrsbench.driver import Http
 
 CLIENTS = 8
 TRIALS = 5
 
 
-def wait_for(condition: Any, what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
 def workers_waiting(master_pid: int, count: int) -> bool:
-    """Whether ``count`` workers have booted and wait for connections in their event loop."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    """Whether ``count`` workers wait in their event loop now."""
+    children = workers(master_pid)
     return len(children) == count and all(
         Path(f"/proc/{pid}/wchan").read_text() == "do_epoll_wait" for pid in children
     )
+
+
+def wait_for_workers(master_pid: int, count: int) -> None:
+    """Until ``count`` workers have booted: seen waiting for connections in 4 looks 50 ms apart
+    (a worker may wait on its poller a moment while it still boots)."""
+    seen = [0]
+
+    def settled() -> bool:
+        seen[0] = seen[0] + 1 if workers_waiting(master_pid, count) else 0
+        return seen[0] >= 4
+
+    wait_until(settled, f"the {count} workers did not start", pause=0.05)
 
 
 def connect_together(url: str) -> list[Http]:
@@ -65,13 +69,13 @@ def connect_together(url: str) -> list[Http]:
 def test_clients_that_connect_together_are_shared_out_over_the_workers(rollcall_server: Any) -> None:
     server = rollcall_server.start()
     master = server.process.pid
-    wait_for(lambda: workers_waiting(master, 2), "the two workers did not start")
+    wait_for_workers(master, 2)
     spreads = []
     for _ in range(TRIALS):
         clients = connect_together(server.url)
         spreads.append(connections_per_worker(master, server.port))
         for client in clients:
             client.close()
-        wait_for(lambda: sum(connections_per_worker(master, server.port)) == 0, "the server kept closed connections")
+        wait_until(lambda: sum(connections_per_worker(master, server.port)) == 0, "the server kept closed connections")
 
     assert spreads == [[4, 4]] * TRIALS

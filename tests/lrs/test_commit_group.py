@@ -8,7 +8,6 @@ a write that raises takes back only its own changes and gets its own error.
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -20,18 +19,11 @@ from lrs.client import SYSTEM_AUTHORITY
 from lrs.errors import BadRequest, Conflict
 from lrs.sql.group import CommitGroup
 from lrs.sql.statements import prepare_batch, take_writers_lock, write_batches
-from tests.conftest import XAPI
+from tests.conftest import XAPI, wait_until
 
 
 class Boom(Exception):
     """The error one write raises on purpose."""
-
-
-def _wait_until(condition: Any, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
 
 
 @pytest.fixture
@@ -77,7 +69,7 @@ def test_waiting_writes_share_one_transaction_and_fail_alone(probe_table: Any) -
         thread = threading.Thread(target=call, args=(n,))
         thread.start()
         threads.append(thread)
-    _wait_until(lambda: group.waiting() == 3)
+    wait_until(lambda: group.waiting() == 3)
     gate.set()
     for thread in threads:
         thread.join(timeout=60)
