@@ -40,7 +40,7 @@ def test_waiting_writes_share_one_transaction_and_fail_alone(probe_table: Any) -
     lrs = probe_table
     group = CommitGroup(lrs.write_sessions)
     gate, entered = threading.Event(), threading.Event()
-    sessions: dict[int, int] = {}
+    sessions: dict[int, Session] = {}  # the sessions themselves: a freed one's id() may be reused
     results: dict[int, Any] = {}
 
     def work(n: int) -> Any:
@@ -49,7 +49,7 @@ def test_waiting_writes_share_one_transaction_and_fail_alone(probe_table: Any) -
                 entered.set()
                 assert gate.wait(30)  # the first leader holds its transaction open
             session.execute(text("INSERT INTO group_probe (n) VALUES (:n)"), {"n": n})
-            sessions[n] = id(session)
+            sessions[n] = session
             if n == 2:
                 raise Boom("write 2 fails")
             return n
