@@ -28,7 +28,7 @@ def packages_group() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--course", "course_slug", required=True, help="The course's slug (a new version when it exists).")
 @click.option("--partner", help="The owning partner's slug.")
-@click.option("--publish", is_flag=True, help="Publish the new version (and the course, if a draft).")
+@click.option("--publish", is_flag=True, help="Publish the new version (and the course, if a draft); refused for a retired course.")
 @with_appcontext
 def import_command(path: Path, course_slug: str, partner: str | None, publish: bool) -> None:
     """Import PATH (a zip, or a bare cmi5.xml); prints the validation report as JSON, exit 1 when refused."""
@@ -46,10 +46,11 @@ def import_command(path: Path, course_slug: str, partner: str | None, publish: b
                     session, storage, path, course_slug=course_slug, partner=partner, settings=settings
                 )
             if result.ok and publish:
-                assert result.version is not None and result.course is not None
-                service.publish_version(session, result.version)
-                if result.course.status == "draft":
-                    result.course.status = "published"
+                assert result.version is not None
+                try:
+                    service.publish(session, result.version)
+                except RollcallError as exc:  # nothing is kept: the transaction rolls back, the files go
+                    raise click.ClickException(f"{exc.message}; nothing was imported") from exc
             out = result.report.to_json()
             if result.ok:
                 assert result.version is not None

@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
 from core.db import after_commit
-from core.errors import RollcallError
+from core.errors import Conflict, RollcallError
 from packages.models import Course, CourseMaterial, CourseVersion
 from packages.report import Report
 from packages.storage import PackageStorage, delete_prefix
 from packages.unpack import MAX_READ_BYTES, Limits, UnsafeMember, ZipPackage, open_package
+from packages.versions import newest_published
 
 if TYPE_CHECKING:
     import os
@@ -242,11 +243,34 @@ def _record(
     return course, version
 
 
-def publish_version(session: Session, version: CourseVersion) -> None:
-    """Make a version the one new registrations get (if it is the newest published)."""
+def publish(session: Session, version: CourseVersion) -> bool:
+    """Publish a version so new registrations get it; True if that changed anything.
+
+    The one rule of the partner and admin pages, the CLI and the demo: a version of a
+    retired course is refused until the course is reopened (its status set back to
+    draft or published on the course page);
+    a version older than the newest published one is refused, since new registrations
+    would still get the newer one; a draft course becomes published with its first
+    published version; publishing what is already published changes nothing.
+    """
+    course = version.course
+    if course.status == "retired":
+        raise Conflict(
+            f"course {course.slug!r} is retired: reopen it first (set its status back to draft or published)"
+        )
+    newest = newest_published(session, course)
+    if version.published_at is None and newest is not None and newest.number > version.number:
+        raise Conflict(
+            f"version {version.number} of {course.slug!r} is older than version {newest.number}, which new "
+            "registrations play; upload it again as a new version to bring it back"
+        )
+    if version.published_at is not None and course.status == "published":
+        return False
     if version.published_at is None:
         version.published_at = datetime.now(UTC)
+    course.status = "published"
     session.flush()
+    return True
 
 
 def add_material(

@@ -64,12 +64,11 @@ def _load_course(session: Session, storage: Any, settings: Settings, data: dict[
     if not result.ok or result.course is None or result.version is None:
         raise click.ClickException(f"the demo package was refused:\n{result.report.to_text()}")
     course = result.course
-    package_service.publish_version(session, result.version)
+    package_service.publish(session, result.version)  # a new course: a draft, published with its version
     course.description = data["description"]
     course.recommended_runtime = data["recommended_runtime"]
     course.credit_note = data["credit_note"]
     course.topics = list(data["topics"])
-    course.status = "published"
     material = data["material"]
     package_service.add_material(
         session, storage, course, _pdf(material["lines"]), filename=material["filename"], title=material["title"]

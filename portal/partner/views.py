@@ -123,13 +123,21 @@ def report(slug: str, number: int) -> ResponseReturnValue:
 @bp.route("/courses/<slug>/versions/<int:number>/publish", methods=["POST"])
 @managers
 def publish(slug: str, number: int) -> ResponseReturnValue:
-    """Publish a version: new enrollments play it, and the course appears in the catalog."""
+    """Publish a version: new enrollments play it, and the course appears in the catalog (packages.service.publish)."""
     course = _own_course(slug)
     version = _version(course, number)
-    package_service.publish_version(db_session(), version)
-    course.status = "published"
-    db_session().commit()
-    flash(f"Version {number} of {course.title} is published and the course is in the catalog.", "success")
+    session = db_session()
+    try:
+        changed = package_service.publish(session, version)
+    except RollcallError as exc:
+        session.rollback()
+        flash(f"Version {number} was not published: {exc.message}.", "error")
+        return render_template("partner/report.html", report=version.report, course=course, version=version), 409
+    session.commit()
+    if changed:
+        flash(f"Version {number} of {course.title} is published and the course is in the catalog.", "success")
+    else:
+        flash(f"Version {number} of {course.title} was already published; nothing changed.", "info")
     return redirect(url_for(".course", slug=slug), 303)
 
 

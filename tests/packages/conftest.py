@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from packages.storage import PackageStorage
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def session(app: Any) -> Iterator[Session]:
+    """A write session of the app's own tables (SQLite: it holds the write lock from its first query)."""
+    with app.extensions["db_write"]() as db:
+        yield db
+
+
+@pytest.fixture
+def storage(app: Any) -> PackageStorage:
+    """The app's package storage."""
+    return app.extensions["package_storage"]  # type: ignore[no-any-return]
 
 
 def build_zip(files: dict[str, bytes | str]) -> bytes:

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,17 +53,6 @@ def zip_of(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             zf.writestr(name, data)
     return buffer.getvalue()
-
-
-@pytest.fixture
-def session(app: Any) -> Iterator[Session]:
-    with app.extensions["db_write"]() as db:
-        yield db
-
-
-@pytest.fixture
-def storage(app: Any) -> PackageStorage:
-    return app.extensions["package_storage"]  # type: ignore[no-any-return]
 
 
 def stored_keys(storage: PackageStorage) -> list[str]:

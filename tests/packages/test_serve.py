@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import io
 import os
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,24 +36,13 @@ FILES = {
 }
 
 
-@pytest.fixture
-def session(app: Any) -> Iterator[Session]:
-    with app.extensions["db_write"]() as db:
-        yield db
-
-
-@pytest.fixture
-def storage(app: Any) -> PackageStorage:
-    return app.extensions["package_storage"]  # type: ignore[no-any-return]
-
-
 def upload(app: Any, session: Session, storage: PackageStorage, files: dict[str, bytes], *,
            publish: bool = True, slug: str = "media") -> CourseVersion:
     result = service.import_package(session, storage, io.BytesIO(zip_of(files)), course_slug=slug,
                                     settings=app.config["ROLLCALL"])
     assert result.ok and result.version is not None, result.report.to_text()
     if publish:
-        service.publish_version(session, result.version)
+        service.publish(session, result.version)
     session.commit()
     return result.version
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,21 +21,10 @@ LEARNER = {"objectType": "Agent", "account": {"homePage": "http://localhost", "n
 ATTEMPT_STATE = "https://w3id.org/xapi/scorm/attempt-state"
 
 
-@pytest.fixture
-def session(app: Any) -> Iterator[Session]:
-    with app.extensions["db_write"]() as db:
-        yield db
-
-
 @pytest.fixture(autouse=True)
 def packages_own_rule(app: Any) -> None:
     """Served under the packages module's default rule; the portal's is in tests/portal/test_content_access.py."""
     app.extensions["packages.can_view"] = published_only
-
-
-@pytest.fixture
-def storage(app: Any) -> PackageStorage:
-    return app.extensions["package_storage"]  # type: ignore[no-any-return]
 
 
 def fetch(client: Any, url: str, **kwargs: Any) -> Any:
@@ -56,7 +44,7 @@ def upload(app: Any, session: Session, storage: PackageStorage, marker: str, *, 
     assert result.ok, result.report.to_text()
     assert result.version is not None
     if publish:
-        service.publish_version(session, result.version)
+        service.publish(session, result.version)
     session.commit()
     return result.version
 
@@ -233,7 +221,7 @@ def test_move_learners_on_the_command_line(app: Any, session: Session, storage: 
     assert refused.exit_code == 1 and "no published version" in refused.output
     assert runner.invoke(packages_group, ["move-learners", "--course", "nowhere"]).exit_code == 1
 
-    service.publish_version(session, draft)
+    service.publish(session, draft)
     session.commit()
     first, second, finished = (str(uuid.uuid4()) for _ in range(3))
     for registration in (first, second, finished):

@@ -35,7 +35,7 @@ def import_version(app: Any, marker: str, *, publish: bool) -> int:
         )
         assert result.ok and result.version is not None, result.report.to_text()
         if publish:
-            service.publish_version(session, result.version)
+            service.publish(session, result.version)
         return result.version.id
 
 
@@ -90,6 +90,7 @@ def test_content_is_for_enrolled_learners_the_partner_and_admins(app: Any) -> No
 
 def test_materials_follow_the_course_pages_visibility(app: Any) -> None:
     import_version(app, "one", publish=True)
+    set_status(app, "patrol", "draft")  # publishing made it published: back to a draft
     url = add_material(app)
     learner = signed_in(app, "learner@example.org")
     partner = signed_in(app, "editor@acme.example", role="partner", partner_slug="acme")
