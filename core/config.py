@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from core.errors import ConfigurationError
 
@@ -36,6 +37,9 @@ class Settings:
     trusted_proxies: int = 0
     #: The xAPI versions the LRS answers, comma-separated (empty: all it knows, 1.0.3 and 2.0.0).
     xapi_versions: str = ""
+    #: The origin vendor content is served from (player/PROTOCOL.md "Origins"; empty: the base URL
+    #: with its host swapped between 127.0.0.1 and localhost, same port).
+    content_url: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -46,6 +50,8 @@ class Settings:
         if not self.storage_url:
             url = (self.instance_path / "packages").as_uri()
             object.__setattr__(self, "storage_url", url)
+        if not self.content_url:
+            object.__setattr__(self, "content_url", swapped_loopback(self.base_url))
 
     @property
     def is_production(self) -> bool:
@@ -78,6 +84,7 @@ class Settings:
             ("MAX_COMPRESSION_RATIO", "max_compression_ratio", int),
             ("TRUSTED_PROXIES", "trusted_proxies", int),
             ("XAPI_VERSIONS", "xapi_versions", str),
+            ("CONTENT_URL", "content_url", str),
         ):
             raw = get(name)
             if raw is None:
@@ -106,6 +113,15 @@ class Settings:
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (tests use this)."""
         return replace(self, **changes)
+
+
+def swapped_loopback(url: str) -> str:
+    """``url`` with its host swapped between 127.0.0.1 and localhost (the default content origin)."""
+    parts = urlsplit(url.rstrip("/"))
+    host = parts.hostname or ""
+    other = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}.get(host, f"content.{host}")
+    netloc = other if parts.port is None else f"{other}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, "", "", ""))
 
 
 def random_secret() -> str:

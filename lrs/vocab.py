@@ -29,6 +29,8 @@ ACTIVITY_COURSE = "http://adlnet.gov/expapi/activities/course"
 ACTIVITY_LESSON = "http://adlnet.gov/expapi/activities/lesson"
 ACTIVITY_ATTEMPT = "http://adlnet.gov/expapi/activities/attempt"
 ACTIVITY_MODULE = "http://adlnet.gov/expapi/activities/module"
+ACTIVITY_PROFILE = "http://adlnet.gov/expapi/activities/profile"
+ACTIVITY_INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
 
 # ADL xAPI SCORM Profile (adlnet/xAPI-SCORM-Profile)
 SCORM_PROFILE_CATEGORY = "https://w3id.org/xapi/scorm"

@@ -42,9 +42,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from packages import views as package_views
 
     package_views.init_app(app, settings.storage_url)
-    from portal import content_access
+    from player import content as player_content
 
-    content_access.init_app(app)  # who may load a version's files (packages.can_view)
+    player_content.init_app(app)  # /content/ on the content origin (player/PROTOCOL.md)
 
     from portal import home
 
@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     for blueprint in (catalog_views.bp, enrollment_views.bp, partner_views.bp, admin_catalog.bp):
         app.register_blueprint(blueprint)
+    from portal import play
+
+    play.init_app(app)  # the player's blueprint and GET /courses/<slug>/play
     return app
 
 

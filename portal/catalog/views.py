@@ -52,6 +52,7 @@ def index() -> ResponseReturnValue:
 @confirmed_required
 def course(slug: str) -> ResponseReturnValue:
     """A course: description, run-time, format, materials, credit note and the Enroll button."""
+    from portal import play
     from portal.enrollment import views as enrollment_views
 
     session = db_session()
@@ -65,6 +66,7 @@ def course(slug: str) -> ResponseReturnValue:
         info=courses.info_for(found),
         enrolled=enrolled,
         can_enroll=found.status == "published",
+        launch_state=play.launch_state(found),
     )
 
 

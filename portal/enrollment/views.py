@@ -64,4 +64,7 @@ def my_learning() -> ResponseReturnValue:
     rows = services.enrollments(_lrs(), agent_for(current_user))
     by_iri = courses.courses_by_iri(db_session(), [row.activity_id for row in rows])
     items = [(row, by_iri[row.activity_id]) for row in rows if row.activity_id in by_iri]
-    return render_template("enrollment/my_learning.html", items=items)
+    from portal import play
+
+    states = play.launch_states([course for _row, course in items])
+    return render_template("enrollment/my_learning.html", items=items, launch_states=states)

@@ -14,17 +14,10 @@ from core.errors import Conflict, NotFound, RollcallError
 from packages import service, versions
 from packages.models import CourseVersion
 from packages.storage import PackageStorage, delete_prefix
-from packages.views import published_only
 from tests.packages.test_import import SCORM12, zip_of
 
 LEARNER = {"objectType": "Agent", "account": {"homePage": "http://localhost", "name": "learner-1"}}
 ATTEMPT_STATE = "https://w3id.org/xapi/scorm/attempt-state"
-
-
-@pytest.fixture(autouse=True)
-def packages_own_rule(app: Any) -> None:
-    """Served under the packages module's default rule; the portal's is in tests/portal/test_content_access.py."""
-    app.extensions["packages.can_view"] = published_only
 
 
 def fetch(client: Any, url: str, **kwargs: Any) -> Any:
@@ -33,6 +26,18 @@ def fetch(client: Any, url: str, **kwargs: Any) -> Any:
     response.get_data()
     response.close()
     return response
+
+
+#: The content origin of the tests' app (player/PROTOCOL.md "Origins": the portal's host swapped).
+CONTENT = "http://127.0.0.1"
+
+
+def content_path(app: Any, version_id: int, path: str = "index.html") -> str:
+    """The content origin's path to one of a version's files (a preview content token)."""
+    from player import tokens
+
+    with app.test_request_context():
+        return f"/content/{tokens.sign_content(version_id, tokens.PREVIEW)}/{path}"
 
 
 def upload(app: Any, session: Session, storage: PackageStorage, marker: str, *, publish: bool = True,
@@ -69,8 +74,8 @@ def test_a_learner_mid_way_keeps_their_version_and_resume_data_when_the_course_i
     state = lrs_client.get_state(course.activity_iri, LEARNER, ATTEMPT_STATE, registration=mid_way)
     assert state is not None and json.loads(state.content) == json.loads(resume)
     # The old version's files are still served to the learner who plays it.
-    assert fetch(client, f"/content/{v1.id}/index.html").data == b"version one"
-    assert fetch(client, f"/content/{v2.id}/index.html").data == b"version two"
+    assert fetch(client, content_path(app, v1.id), base_url=CONTENT).data == b"version one"
+    assert fetch(client, content_path(app, v2.id), base_url=CONTENT).data == b"version two"
 
 
 def test_new_registrations_get_the_newest_published_version_not_a_draft_upload(
@@ -145,7 +150,7 @@ def test_a_version_in_use_cannot_be_purged_and_an_unused_one_can(
     delete_prefix(storage, prefix)
     assert list(storage.iter(prefix)) == []
     assert session.get(CourseVersion, v1_id) is None
-    assert fetch(client, f"/content/{v1_id}/index.html").status_code == 404
+    assert fetch(client, content_path(app, v1_id), base_url=CONTENT).status_code == 404
     assert [v.number for v in course.versions] == [2]
     with pytest.raises(Conflict):  # the newest version stays, even unused
         versions.purge_version(session, storage, v2)

@@ -1,6 +1,7 @@
-"""Who may load a course's files: enrolled learners, the course's partner and admins; 404 for anyone else.
+"""Who may load a course's files: enrolled learners (through the player); materials as the course page; 404 otherwise.
 
-Package content (/content/<version>/<path>) and course materials (/courses/<slug>/materials/<id>).
+Package content (the player, on the content origin: tests/player/test_content.py) and course materials
+(/courses/<slug>/materials/<id>).
 """
 
 from __future__ import annotations
@@ -53,39 +54,31 @@ def page(client: Any, url: str) -> tuple[int, bytes]:
     return response.status_code, response.data
 
 
-def test_content_is_for_enrolled_learners_the_partner_and_admins(app: Any) -> None:
+def test_content_is_reached_only_through_the_player_of_an_enrolled_learner(app: Any) -> None:
     v1 = import_version(app, "version one", publish=True)
-    draft = import_version(app, "draft two", publish=False)
     set_status(app, "patrol", "published")
     learner = signed_in(app, "learner@example.org")
     bystander = signed_in(app, "bystander@example.org")
     partner = signed_in(app, "editor@acme.example", role="partner", partner_slug="acme")
-    rival = signed_in(app, "editor@rival.example", role="partner", partner_slug="rival")
     admin = signed_in(app, "admin@example.org", role="admin")
     unconfirmed = signed_in(app, "new@example.org", confirmed=False)
     anonymous = app.test_client()
-    published, preview = f"/content/{v1}/index.html", f"/content/{draft}/index.html"
 
-    # Before enrolling, the learner is like anyone else: the files are not there.
-    for who in (learner, bystander, rival, unconfirmed, anonymous):
-        assert page(who, published)[0] == 404
-        assert page(who, preview)[0] == 404  # a draft is not even revealed as forbidden
-    for who in (partner, admin):
-        assert page(who, published) == (200, b"version one")
-        assert page(who, preview) == (200, b"draft two")
-
+    # The portal origin serves no package file to anyone, cookie or not (player/PROTOCOL.md "Origins").
+    for who in (learner, bystander, partner, admin, unconfirmed, anonymous):
+        assert page(who, f"/content/{v1}/index.html")[0] == 404
+    # The player page, the only place content tokens come from, is for enrolled learners.
+    assert fetch(anonymous, "/courses/patrol/play").status_code == 302
+    assert fetch(unconfirmed, "/courses/patrol/play").status_code == 302
+    for who in (learner, bystander, partner, admin):
+        assert fetch(who, "/courses/patrol/play").status_code == 404
     response = learner.post("/courses/patrol/enroll", data={"csrf_token": csrf_token(learner, "/courses/patrol")})
     assert response.status_code == 303
-    assert page(learner, published) == (200, b"version one")
-    assert page(learner, preview)[0] == 404  # enrolled, but the draft is the partner's
-    assert page(bystander, published)[0] == 404
-
-    # Retired: still there for its learners; a course back in draft is not.
-    set_status(app, "patrol", "retired")
-    assert page(learner, published) == (200, b"version one")
+    assert page(learner, "/courses/patrol/play")[0] == 200
+    set_status(app, "patrol", "retired")  # still there for its learners
+    assert page(learner, "/courses/patrol/play")[0] == 200
     set_status(app, "patrol", "draft")
-    assert page(learner, published)[0] == 404
-    assert page(partner, published)[0] == 200
+    assert page(learner, "/courses/patrol/play")[0] == 404
 
 
 def test_materials_follow_the_course_pages_visibility(app: Any) -> None:
