@@ -78,13 +78,21 @@ def list_command() -> None:
 @click.option("--course", "course_slug", required=True, help="The course's slug.")
 @with_appcontext
 def move_learners_command(course_slug: str) -> None:
-    """Move the course's in-progress learners to its newest published version, each to a new attempt (issue 4)."""
+    """Move the course's in-progress learners to its newest published version, each to a new attempt (issue 4).
+
+    Finished registrations (the LRS's completion facts) keep their version. The session
+    takes the write lock only at its first write, after the LRS has been asked
+    (ARCHITECTURE.md, "Unit of work").
+    """
+    lrs_client = current_app.extensions["lrs_client"]
     try:
-        with transaction(current_app.extensions["db_write"]) as session:
+        with transaction(current_app.extensions["db_request_write"]) as session:
             course = session.scalar(select(Course).where(Course.slug == course_slug))
             if course is None:
                 raise click.ClickException(f"no course with slug {course_slug!r}")
-            moved = versions.move_to_newest(session, course)
+            moved = versions.move_to_newest(
+                session, course, completed=lambda registrations: lrs_client.completions(registrations).keys()
+            )
             newest = versions.newest_published(session, course)
             assert newest is not None  # move_to_newest refuses a course without one
             out = {"course": course_slug, "moved": [pin.registration for pin in moved], "to_version": newest.number}

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Base, JSONType
 
 COURSE_STATUSES = ("draft", "published", "retired")
-PIN_STATES = ("in_progress", "completed")
 
 
 def utcnow() -> datetime:
@@ -140,10 +139,12 @@ class CourseMaterial(Base):
 
 
 class RegistrationVersion(Base):
-    """The version a registration plays: pinned on first launch, moved only by an admin (issue 4, Versions)."""
+    """The version a registration plays: pinned on first launch, moved only by an admin (issue 4, Versions).
+
+    Whether the registration is done is not kept here: that is the LRS's completion fact.
+    """
 
     __tablename__ = "registration_version"
-    __table_args__ = (CheckConstraint("state IN ('in_progress', 'completed')", name="state"),)
 
     registration: Mapped[str] = mapped_column(String(36), primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="RESTRICT"), index=True)
@@ -151,7 +152,6 @@ class RegistrationVersion(Base):
     #: Counts the versions this registration has been given: a move starts attempt n + 1,
     #: so the player never feeds an earlier attempt's suspend data to new content.
     attempt: Mapped[int] = mapped_column(Integer, default=1)
-    state: Mapped[str] = mapped_column(String(16), default="in_progress")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

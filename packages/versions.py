@@ -5,19 +5,29 @@ launched and keeps it through every later session, so its resume data always mee
 the content that wrote it. An admin may move in-progress registrations to the newest
 version; each moved one starts a new attempt number, which the player uses to start a
 new attempt instead of feeding old suspend data to new content.
+
+Whether a registration is done is a learner fact, and learner facts live in the LRS
+(ARCHITECTURE.md, "Course completion"), which this package may not import: callers pass
+``completed``, a function that says which of the given registrations have a completion
+fact. "In progress" is pinned here and without one.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Collection, Sequence
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound, RollcallError
 from packages.models import Course, CourseVersion, RegistrationVersion
 from packages.storage import PackageStorage
+
+#: Which of these registrations have a course completion fact (e.g. the LRS client's
+#: ``completions(registrations).keys()``); called before the caller's session writes.
+CompletedOf = Callable[[Sequence[str]], Collection[str]]
 
 
 def newest_published(session: Session, course: Course) -> CourseVersion | None:
@@ -66,31 +76,26 @@ def version_for_registration(session: Session, course: Course, registration: str
     return pin_for_registration(session, course, registration).version
 
 
-def mark_completed(session: Session, registration: str) -> None:
-    """Record that a registration finished its course: moves to a new version leave it alone."""
-    pin = session.get(RegistrationVersion, _check_registration(registration))
-    if pin is None:
-        raise NotFound(f"registration {registration} has never been launched")
-    pin.state = "completed"
-    session.flush()
-
-
-def move_to_newest(session: Session, course: Course) -> list[RegistrationVersion]:
+def move_to_newest(session: Session, course: Course, *, completed: CompletedOf) -> list[RegistrationVersion]:
     """Move the course's in-progress registrations to the newest published version, each to a new attempt.
 
-    Returns the moved pins; the player starts a new attempt for each (old suspend data
-    belongs to the old content and is never fed to the new one).
+    ``completed`` is asked about the registrations behind the newest version before any
+    lock is taken; those it names keep the version they finished. Returns the moved pins;
+    the player starts a new attempt for each (old suspend data belongs to the old content
+    and is never fed to the new one).
     """
     newest = newest_published(session, course)
     if newest is None:
         raise NotFound(f"course {course.slug!r} has no published version")
+    behind = RegistrationVersion.course_id == course.id, RegistrationVersion.version_id != newest.id
+    candidates = list(session.scalars(select(RegistrationVersion.registration).where(*behind)))
+    done = set(completed(candidates)) if candidates else set()
+    movable = [registration for registration in candidates if registration not in done]
+    if not movable:
+        return []
     pins = session.scalars(
         select(RegistrationVersion)
-        .where(
-            RegistrationVersion.course_id == course.id,
-            RegistrationVersion.state == "in_progress",
-            RegistrationVersion.version_id != newest.id,
-        )
+        .where(*behind, RegistrationVersion.registration.in_(movable))
         .order_by(RegistrationVersion.registration)
         .with_for_update()
     ).all()
@@ -103,16 +108,18 @@ def move_to_newest(session: Session, course: Course) -> list[RegistrationVersion
     return list(pins)
 
 
-def pin_counts(session: Session, course: Course) -> dict[int, dict[str, int]]:
-    """How many registrations each of the course's versions holds, by state: {version id: {state: count}}."""
+def pin_counts(session: Session, course: Course, *, completed: CompletedOf) -> dict[int, dict[str, int]]:
+    """How many registrations each of the course's versions holds: {version id: {"in_progress": n, "completed": m}}."""
     rows = session.execute(
-        select(RegistrationVersion.version_id, RegistrationVersion.state, func.count())
-        .where(RegistrationVersion.course_id == course.id)
-        .group_by(RegistrationVersion.version_id, RegistrationVersion.state)
+        select(RegistrationVersion.registration, RegistrationVersion.version_id).where(
+            RegistrationVersion.course_id == course.id
+        )
     ).all()
+    done = set(completed([registration for registration, _ in rows])) if rows else set()
     counts: dict[int, dict[str, int]] = {}
-    for version_id, state, count in rows:
-        counts.setdefault(version_id, {})[state] = count
+    for registration, version_id in rows:
+        held = counts.setdefault(version_id, {"in_progress": 0, "completed": 0})
+        held["completed" if registration in done else "in_progress"] += 1
     return counts
 
 

@@ -8,6 +8,7 @@ nobody plays (issue 4, "Versions").
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from flask import (
@@ -164,6 +165,11 @@ def course(slug: str) -> ResponseReturnValue:
     return _course_page(found, form, status)
 
 
+def _completed(registrations: Sequence[str]) -> Collection[str]:
+    """Which of these registrations have the course completion fact (the LRS's; ARCHITECTURE.md)."""
+    return current_app.extensions["lrs_client"].completions(registrations).keys()  # type: ignore[no-any-return]
+
+
 def _course_page(found: Course, form: CourseForm | None = None, status: int = 200) -> ResponseReturnValue:
     """The course page: catalog form, versions with the registrations each holds, materials."""
     session = db_session()
@@ -173,7 +179,7 @@ def _course_page(found: Course, form: CourseForm | None = None, status: int = 20
         course=found,
         form=form or CourseForm.for_entry(found),
         material_form=MaterialForm(),
-        pins=versions.pin_counts(session, found),
+        pins=versions.pin_counts(session, found, completed=_completed),
         newest_number=newest,
         newest_published=versions.newest_published(session, found),
     ), status
@@ -196,7 +202,7 @@ def move_learners(slug: str) -> ResponseReturnValue:
             "error",
         )
         return _course_page(found, status=409)
-    moved = versions.move_to_newest(session, found)
+    moved = versions.move_to_newest(session, found, completed=_completed)  # asks the LRS before it writes
     session.commit()
     learners = "learner" if len(moved) == 1 else "learners"
     flash(

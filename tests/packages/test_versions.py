@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import pytest
@@ -18,6 +19,16 @@ from tests.packages.test_import import SCORM12, zip_of
 
 LEARNER = {"objectType": "Agent", "account": {"homePage": "http://localhost", "name": "learner-1"}}
 ATTEMPT_STATE = "https://w3id.org/xapi/scorm/attempt-state"
+
+
+def lrs_completed(lrs_client: Any) -> versions.CompletedOf:
+    """The registrations among those given that have the LRS's completion fact."""
+    return lambda registrations: lrs_client.completions(registrations).keys()
+
+
+def nobody(_registrations: Sequence[str]) -> Collection[str]:
+    """No registration has finished."""
+    return ()
 
 
 def fetch(client: Any, url: str, **kwargs: Any) -> Any:
@@ -105,27 +116,39 @@ def test_registrations_must_be_uuids_of_this_course(app: Any, session: Session, 
 
 
 def test_moving_in_progress_learners_starts_them_a_new_attempt_on_the_newest_version(
-    app: Any, session: Session, storage: PackageStorage
+    app: Any, session: Session, storage: PackageStorage, lrs_client: Any
 ) -> None:
     v1 = upload(app, session, storage, "one")
     course = v1.course
     in_progress, finished = str(uuid.uuid4()), str(uuid.uuid4())
     for registration in (in_progress, finished):
         versions.version_for_registration(session, course, registration)
-    versions.mark_completed(session, finished)
-    session.commit()
+    session.commit()  # before the LRS writes (ARCHITECTURE.md, "Unit of work")
+    lrs_client.record_completion(agent=LEARNER, course_iri=course.activity_iri, registration=finished)
     v2 = upload(app, session, storage, "two")
     already_new = str(uuid.uuid4())
     versions.version_for_registration(session, course, already_new)
-
-    moved = versions.move_to_newest(session, course)
     session.commit()
+    asked: list[list[str]] = []
+
+    def completed(registrations: Sequence[str]) -> Collection[str]:
+        asked.append(sorted(registrations))
+        return lrs_completed(lrs_client)(registrations)
+
+    moved = versions.move_to_newest(session, course, completed=completed)
+    session.commit()
+
+    assert asked == [sorted([in_progress, finished])]  # only the registrations behind the newest version
 
     assert [(pin.registration, pin.version_id, pin.attempt) for pin in moved] == [(in_progress, v2.id, 2)]
     assert versions.version_for_registration(session, course, in_progress).id == v2.id
     assert versions.version_for_registration(session, course, finished).id == v1.id
     assert versions.pin_for_registration(session, course, already_new).attempt == 1
-    assert versions.move_to_newest(session, course) == []
+    assert versions.move_to_newest(session, course, completed=completed) == []
+    assert versions.pin_counts(session, course, completed=lrs_completed(lrs_client)) == {
+        v1.id: {"in_progress": 0, "completed": 1},
+        v2.id: {"in_progress": 2, "completed": 0},
+    }
 
 
 def test_a_version_in_use_cannot_be_purged_and_an_unused_one_can(
@@ -141,7 +164,7 @@ def test_a_version_in_use_cannot_be_purged_and_an_unused_one_can(
         versions.purge_version(session, storage, v1)
     assert list(storage.iter(v1.storage_prefix))
 
-    versions.move_to_newest(session, course)
+    versions.move_to_newest(session, course, completed=nobody)
     session.commit()
     v1_id = v1.id
     prefix = versions.purge_version(session, storage, v1)
@@ -167,7 +190,7 @@ def test_purge_version_on_the_command_line(app: Any, session: Session, storage: 
     refused = runner.invoke(packages_group, ["purge-version", str(v1.id)])
     assert refused.exit_code == 1 and "in use" in refused.output
     assert runner.invoke(packages_group, ["purge-version", "999999"]).exit_code == 1
-    versions.move_to_newest(session, v1.course)
+    versions.move_to_newest(session, v1.course, completed=nobody)
     session.commit()
     done = runner.invoke(packages_group, ["purge-version", str(v1.id)])
     assert done.exit_code == 0, done.output
@@ -218,7 +241,9 @@ def test_the_newest_published_version_is_not_purged_while_a_newer_one_is_a_draft
     assert list(storage.iter(v1.storage_prefix))
 
 
-def test_move_learners_on_the_command_line(app: Any, session: Session, storage: PackageStorage, runner: Any) -> None:
+def test_move_learners_on_the_command_line(
+    app: Any, session: Session, storage: PackageStorage, runner: Any, lrs_client: Any
+) -> None:
     from packages.cli import packages_group
 
     draft = upload(app, session, storage, "draft", publish=False)
@@ -231,8 +256,8 @@ def test_move_learners_on_the_command_line(app: Any, session: Session, storage: 
     first, second, finished = (str(uuid.uuid4()) for _ in range(3))
     for registration in (first, second, finished):
         versions.version_for_registration(session, draft.course, registration)
-    versions.mark_completed(session, finished)
     session.commit()
+    lrs_client.record_completion(agent=LEARNER, course_iri=draft.course.activity_iri, registration=finished)
     upload(app, session, storage, "two")
 
     moved = runner.invoke(packages_group, ["move-learners", "--course", "safety"])

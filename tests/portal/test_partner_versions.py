@@ -23,13 +23,16 @@ def publish(client: Any, number: int) -> None:
 
 
 def launch(app: Any, *, completed: bool = False) -> str:
-    """A learner's first launch pins a new registration to the newest published version."""
+    """A learner's first launch pins a new registration to the newest published version; maybe they finish."""
     registration = str(uuid.uuid4())
     with transaction(make_sessionmaker(app.extensions["db_engine"])) as session:
         course = session.scalars(select(Course)).one()
         versions.version_for_registration(session, course, registration)
-        if completed:
-            versions.mark_completed(session, registration)
+    if completed:  # the LRS's completion fact, after the pin is committed (ARCHITECTURE.md, "Unit of work")
+        agent = {"objectType": "Agent", "account": {"homePage": "http://localhost", "name": registration}}
+        app.extensions["lrs"].client.record_completion(
+            agent=agent, course_iri=course.activity_iri, registration=registration
+        )
     return registration
 
 
@@ -165,3 +168,17 @@ def test_a_deletion_whose_commit_fails_keeps_the_version_and_its_files(app: Any,
         event.remove(factory, "before_commit", refuse)
     assert failed.status_code == 500  # the portal's error page; what matters is what is left
     assert set(version_prefixes(app)) == {1, 2} and sorted(files(app, prefixes[1])) == before
+
+
+def test_the_page_counts_completion_facts_from_the_lrs_and_a_voided_one_is_in_progress_again(
+    app: Any, shared_fixtures: Path
+) -> None:
+    _, learners = course_with_two_versions(app, shared_fixtures)
+    admin = signed_in(app, "admin@example.org", role="admin")
+    app.extensions["lrs"].client.void_completion(learners["done"], reason="recorded by mistake", by="admin@example.org")
+    page = admin.get(PAGE).get_data(as_text=True)
+    assert '<td data-label="In progress">3</td>' in page and '<td data-label="Completed">1</td>' not in page
+    assert "3 learners are in progress on an older version" in page
+    token = csrf_token(admin, PAGE)
+    admin.post(f"{PAGE}/move-learners", data={"csrf_token": token, "to_version": "2"})
+    assert pins(app)[learners["done"]] == (2, 2)
