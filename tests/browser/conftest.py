@@ -18,6 +18,7 @@ import struct
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,15 +120,22 @@ def hold_requests(app: Any) -> HoldRequests:
     return HoldRequests(app)
 
 
+@contextmanager
+def serving(wsgi_app: Any, port: int) -> Iterator[str]:
+    """``wsgi_app`` served by a threaded werkzeug server on 127.0.0.1:``port``; yields its base URL."""
+    server = make_server("127.0.0.1", port, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
 @pytest.fixture
 def live_server(hold_requests: HoldRequests, live_port: int) -> Iterator[str]:
     """The app served by a threaded werkzeug server on the port its base URL names."""
-    server = make_server("127.0.0.1", live_port, hold_requests, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{live_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(hold_requests, live_port) as url:
+        yield url
 
 
 def wait_for_mail(inbox: Inbox, address: str, count: int = 1) -> Received:

@@ -26,6 +26,7 @@
   var lastId = null; // the SCO opened last, for "Next" once it has closed
   var busy = false;
   var stopped = false; // superseded by a newer launch: nothing more is sent
+  var closing = false; // the page is being closed: only a beacon still leaves
 
   function el(id) { return document.getElementById(id); }
 
@@ -137,10 +138,14 @@
     return readAnswer(xhr);
   }
 
-  /** The final commit goes as a beacon; one too big for it is sent now by XHR and the beacon repeats only its seq. */
+  /**
+   * The final commit: while the page stays open it goes now by XHR (its answer updates the
+   * contents and is stored before the page moves on), and the library's beacon repeats only
+   * its seq; as the page closes, the beacon carries it, unless it is too big for one.
+   */
   function terminateBody(commitUrl, body) {
     var text = JSON.stringify(body);
-    if (new Blob([text]).size <= BEACON_LIMIT) { return body; }
+    if (closing && new Blob([text]).size <= BEACON_LIMIT) { return body; }
     try {
       postNow(commitUrl + "?final=true", text);
       return { session: body.session, seq: body.seq, cmi: {} }; // a retry of that seq: the server stores nothing
@@ -198,6 +203,13 @@
     api.on("BeforeTerminate", function () {
       if (opened.suspending) { call(api, "LMSSetValue", "SetValue", is2004 ? "cmi.exit" : "cmi.core.exit", "suspend"); }
     });
+    // The SCO's own status shows at once; each commit's answer then gives the server's.
+    api.on(is2004 ? "SetValue.cmi.completion_status" : "LMSSetValue.cmi.core.lesson_status", function (name, value) {
+      setStatus(item.id, value);
+    });
+    if (is2004) {
+      api.on("SetValue.cmi.success_status", function (name, value) { if (value !== "unknown") { setStatus(item.id, value); } });
+    }
     api.on(is2004 ? "Terminate" : "LMSFinish", function () {
       opened.finished = true;
       window.setTimeout(function () { finished(opened); }, 0);
@@ -249,7 +261,10 @@
     busy = true;
     return closeCurrent()
       .then(function () { return getJSON(fill(config.api.sco, id)); })
-      .then(function (sco) { start(items[at], sco); })
+      .then(function (sco) {
+        applyAnswer(sco);
+        start(items[at], sco);
+      })
       .catch(function (error) {
         blankFrame();
         showMessage("This part of the course could not be opened (" + error.message + "). Try again in a moment.", "error", false);
@@ -295,13 +310,21 @@
       call(sco.api, "LMSSetValue", "SetValue", is2004 ? "cmi.exit" : "cmi.core.exit", "suspend");
       call(sco.api, "LMSCommit", "Commit", ""); // the whole state by XHR first: the final beacon may be refused
     }
+    if (stopped) {
+      busy = false; // superseded: the message says what to do; this window does not move on
+      return;
+    }
     closeCurrent().then(leave);
   }
 
   // -- the page closing: one final commit by beacon (PROTOCOL.md "Committing") ------
 
-  window.addEventListener("pagehide", function () { if (current) { terminate(current); } });
-  window.addEventListener("unload", function () { if (current) { terminate(current); } });
+  function pageClosing() {
+    closing = true;
+    if (current) { terminate(current); }
+  }
+  window.addEventListener("pagehide", pageClosing);
+  window.addEventListener("unload", pageClosing);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState !== "hidden" || !current || !current.initialized || current.finished || stopped) { return; }
     var text = JSON.stringify(envelope(current.api.getCommitObject(true)));
