@@ -129,7 +129,7 @@ def course_outcome(model: CourseModel, scos: dict[str, Outcome]) -> CourseOutcom
     outcomes = [scos.get(item.identifier) for item in items]
     completed = all(o is not None and o.status in COMPLETED_12 for o in outcomes)
     passed = all(
-        o is not None and (o.status == "passed" if defines_success(item) else o.status in ("completed", "passed"))
+        o is not None and (o.status == "passed" if defines_success(item) else o.status in COMPLETED_12)
         for item, o in zip(items, outcomes, strict=True)
     )
     return CourseOutcome(completed, completed and passed)
