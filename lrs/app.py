@@ -16,7 +16,6 @@ from lrs import db
 from lrs.auth import Principal, authority_for, basic_credentials
 from lrs.client import LRSClient
 from lrs.config import LRSConfig
-from lrs.projections import RegistrationsProjection
 from lrs.sql import credentials
 from lrs.sql.group import CommitGroup
 from lrs.sql.statements import take_writers_lock
@@ -58,7 +57,6 @@ class LRS:
         self._revocations = 0
         #: The clock of the cache's bound (a test moves it instead of sleeping).
         self.clock: Callable[[], float] = time.monotonic
-        self.client.add_projection(RegistrationsProjection())
 
     def upgrade(self) -> None:
         """Apply the LRS's migrations."""
@@ -128,7 +126,11 @@ class LRS:
 
 
 def init_app(app: Flask, config: LRSConfig, engine: Engine | None = None) -> LRS:
-    """Mount the xAPI API at /xapi and keep the LRS in ``app.extensions["lrs"]``."""
+    """Mount the xAPI API at /xapi and keep the LRS in ``app.extensions["lrs"]``.
+
+    It keeps no projection and no rule yet: the app factory adds those it wants
+    (``LRSClient.add_projection``, ``LRSClient.add_rule``).
+    """
     from lrs.api import bp, register_routes
     from lrs.cli import lrs_group
 
@@ -142,7 +144,14 @@ def init_app(app: Flask, config: LRSConfig, engine: Engine | None = None) -> LRS
 
 
 def create_lrs_app(config: LRSConfig | None = None) -> Flask:
-    """A Flask app that is only the LRS (for deploying it alone)."""
+    """A Flask app that is only the LRS (for deploying it alone), keeping the LRS's own projections.
+
+    ``rollcall db upgrade`` (or ``app.extensions["lrs"].upgrade()``) sets up its database.
+    """
+    from lrs.projections import DEFAULT_PROJECTIONS
+
     app = Flask(__name__)
-    init_app(app, config or LRSConfig.from_env())
+    lrs = init_app(app, config or LRSConfig.from_env())
+    for name in DEFAULT_PROJECTIONS:
+        lrs.client.add_projection(name)
     return app

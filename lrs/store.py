@@ -46,3 +46,18 @@ class StatementQuery:
     #: Upper bound of the sequence when paging, so later statements do not shift pages.
     max_sequence: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A registration's course completion fact (ARCHITECTURE.md, "Course completion")."""
+
+    #: Lowercase UUID string.
+    registration: str
+    course_iri: str
+    statement_id: str
+    #: Aware, UTC: the fact's timestamp, which is the certificate's date and never moves.
+    timestamp: datetime
+    agent: dict[str, Any]
+    #: True: revoked by an admin (only returned with ``include_voided=True``).
+    voided: bool = False

@@ -24,6 +24,10 @@ VERB_ABANDONED = "https://w3id.org/xapi/adl/verbs/abandoned"
 VERB_WAIVED = "https://w3id.org/xapi/adl/verbs/waived"
 VERB_SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
 
+# Rollcall's own extensions (on the system agent's voiding of a course completion fact)
+EXTENSION_VOID_REASON = "https://rollcall.invalid/xapi/extensions/void-reason"
+EXTENSION_VOIDED_BY = "https://rollcall.invalid/xapi/extensions/voided-by"
+
 # Activity types
 ACTIVITY_COURSE = "http://adlnet.gov/expapi/activities/course"
 ACTIVITY_LESSON = "http://adlnet.gov/expapi/activities/lesson"

@@ -37,7 +37,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         base_url=settings.base_url,
         versions=parse_versions(settings.xapi_versions),
     )
-    init_lrs(app, lrs_config)
+    lrs = init_lrs(app, lrs_config)
+    # The LRS's derived facts the portal reads: "My learning" and course completion.
+    lrs.client.add_projection("registrations")
+    lrs.client.add_projection("completions")
 
     from packages import views as package_views
 

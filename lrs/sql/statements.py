@@ -32,7 +32,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lrs.db import LRSBase, write_queue
-from lrs.errors import BadRequest, Conflict, XAPIError
+from lrs.completions import RESERVED_PREFIX, is_reserved_id
+from lrs.errors import BadRequest, Conflict, Forbidden, XAPIError
 from lrs.hooks import Hooks
 from lrs.sql.attachments import AttachmentData, store_attachments
 from lrs.sql.group import in_savepoints
@@ -244,6 +245,9 @@ class PreparedBatch:
 
     statements: list[_Prepared]
     definitions: dict[str, dict[str, Any]]
+    #: The system agent's IFI when the batch's authority is another one: the batch may then
+    #: not void a statement the system agent stored (ARCHITECTURE.md, "Course completion").
+    foreign_to: str | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -251,10 +255,14 @@ class PreparedBatch:
         return [p.statement_id for p in self.statements]
 
 
-def prepare_batch(statements: Any, *, authority: dict[str, Any], version: str) -> PreparedBatch:
+def prepare_batch(
+    statements: Any, *, authority: dict[str, Any], version: str, system_ifi: str | None = None
+) -> PreparedBatch:
     """Validate a batch and work out everything stored for it that does not depend on stored data.
 
-    A batch reusing an id is refused (400, xAPI 1.0.3 Part Three §2.1.2).
+    A batch reusing an id is refused (400, xAPI 1.0.3 Part Three §2.1.2). ``system_ifi``: the
+    system agent's IFI; a batch with another authority may not claim it, use a reserved id,
+    or void one (403, ``_guard_system``).
     """
     from lrs.sql.activities import incoming_definitions
 
@@ -267,7 +275,25 @@ def prepare_batch(statements: Any, *, authority: dict[str, Any], version: str) -
         raise BadRequest(
             f"the batch uses the same statement id more than once: {', '.join(dupes)}"
         )
-    return PreparedBatch(prepared, incoming_definitions(p.statement for p in prepared))
+    batch = PreparedBatch(prepared, incoming_definitions(p.statement for p in prepared))
+    if system_ifi is not None and ifi_key(authority) != system_ifi:
+        _guard_system(statements, batch, system_ifi)
+    return batch
+
+
+_RESERVED = str(uuid.UUID(bytes=RESERVED_PREFIX + bytes(10)))[:13]
+
+
+def _guard_system(raw: list[Any], batch: PreparedBatch, system_ifi: str) -> None:
+    """403 for a batch not the system agent's that claims its authority, or uses or voids a reserved id (lrs.completions)."""
+    for statement, p in zip(raw, batch.statements, strict=True):
+        if ifi_key(statement.get("authority") or {}) == system_ifi:
+            raise Forbidden(f"statement {p.statement_id}: only Rollcall itself stores statements with its system agent as authority")
+        if is_reserved_id(p.statement_id):
+            raise Forbidden(f"statement ids {_RESERVED}-8... are reserved for Rollcall's course completion facts")
+        if p.voiding and is_reserved_id(p.target):
+            raise Forbidden(f"statement {p.statement_id}: only Rollcall itself may void a course completion fact")
+    batch.foreign_to = system_ifi
 
 
 def store_statements(
@@ -374,12 +400,20 @@ def write_batches(
     definition_ids = {a for batch in batches for a in batch.definitions}  # the accepted ones' or more
     seen, stored_definitions = _read_stored(connection, everything, definition_ids)
     accepted: list[tuple[list[_Prepared], Mapping[str, AttachmentData] | None, PreparedBatch]] = []
+    view = hooks.view(session) if hooks.rules else None
     for batch, data in zip(batches, attachments, strict=True):
+        mark = view.mark() if view is not None else 0
         try:
             fresh = seen.accept(batch.statements)
-            for p in fresh:
-                hooks.check(session, p.statement)
+            if batch.foreign_to is not None:
+                seen.refuse_voiding_of(fresh, batch.foreign_to)
+            if view is not None:
+                for p in fresh:
+                    hooks.check(view, p.statement)
+                    view.accept(p.statement)
         except XAPIError as exc:
+            if view is not None:
+                view.forget_since(mark)
             outcomes.append(exc)
             continue
         seen.remember(fresh)
@@ -435,9 +469,10 @@ def write_batches(
 
 
 #: The batch's ids already stored, and voiding statements stored earlier that target them:
-#: (ids and targets, ids, the voided verb). ``{ids}`` and ``{targets}`` are the lists' places.
+#: (ids and targets, ids, the voided verb), with each one's authority. ``{ids}`` and ``{targets}``
+#: are the lists' places.
 _KNOWN = (
-    f"SELECT statement_id, payload, object_statement_id, verb_iri FROM {STATEMENTS.name}"
+    f"SELECT statement_id, payload, object_statement_id, verb_iri, authority_ifi FROM {STATEMENTS.name}"
     " WHERE statement_id {ids} OR (object_statement_id {targets} AND verb_iri = ?)"
 )
 
@@ -487,13 +522,16 @@ class _Seen:
         self.statements: dict[str, dict[str, Any]] = {}
         self.voiding: set[str] = set()
         self.voided_earlier: dict[str, str] = {}
+        #: The authority IFI of each statement read or accepted (voiding targets among them).
+        self.authorities: dict[str, str] = {}
 
     @classmethod
     def of(cls, known: Any, ids: set[str]) -> _Seen:
         """From ``_KNOWN``'s rows: the incoming ``ids`` already stored, the statements the incoming voiding
         ones target, and stored voiding statements that target incoming ids."""
         seen = cls()
-        for statement_id, payload, target_id, verb in known:
+        for statement_id, payload, target_id, verb, authority in known:
+            seen.authorities[statement_id] = authority
             if statement_id in ids:
                 seen.statements[statement_id] = json.loads(payload)
             if verb == VERB_VOIDED and target_id is not None:
@@ -526,10 +564,19 @@ class _Seen:
                 p.voided_by = voiding_id
         return fresh
 
+    def refuse_voiding_of(self, fresh: list[_Prepared], authority_ifi: str) -> None:
+        """403 when a statement of ``fresh`` voids one stored by ``authority_ifi`` (the system agent)."""
+        for p in fresh:
+            if p.voiding and p.target is not None and self.authorities.get(p.target) == authority_ifi:
+                raise Forbidden(
+                    f"statement {p.statement_id}: only Rollcall itself may void {p.target}, which it issued"
+                )
+
     def remember(self, fresh: list[_Prepared]) -> None:
         """Count an accepted batch's statements as stored for the batches after it."""
         for p in fresh:
             self.statements[p.statement_id] = p.statement
+            self.authorities[p.statement_id] = p.columns["authority_ifi"]
             if p.voiding and p.target is not None:
                 self.voiding.add(p.statement_id)
                 self.voided_earlier.setdefault(p.target, p.statement_id)
@@ -725,3 +772,23 @@ def through_after_write(started: datetime) -> datetime:
     """
     return started - ONE_MS
 
+
+
+def get_voided_statements(session: Session, statement_ids: list[str]) -> list[dict[str, Any]]:
+    """The voided statements among ``statement_ids`` (one indexed query per 500 ids)."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(statement_ids), 500):
+        chunk = [i.lower() for i in statement_ids[start : start + 500]]
+        query = select(STATEMENTS.c.payload).where(STATEMENTS.c.statement_id.in_(chunk), STATEMENTS.c.is_voided.is_(True))
+        found.extend(json.loads(payload) for payload in session.scalars(query))
+    return found
+
+
+def statements_of_registration(session: Session, registration: str) -> list[tuple[datetime, dict[str, Any]]]:
+    """(timestamp, statement) of every statement in ``registration`` that is not voided, by timestamp then commit order."""
+    query = (
+        select(STATEMENTS.c.timestamp, STATEMENTS.c.payload)
+        .where(STATEMENTS.c.registration == registration.lower(), STATEMENTS.c.is_voided.is_(False))
+        .order_by(STATEMENTS.c.timestamp, STATEMENTS.c.sequence)
+    )
+    return [(aware(timestamp), json.loads(payload)) for timestamp, payload in session.execute(query)]

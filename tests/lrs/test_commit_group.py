@@ -172,22 +172,23 @@ def test_batches_written_together_keep_each_ones_rules(app: Any, xapi: XAPI) -> 
 def test_with_a_rule_each_batch_is_checked_after_the_ones_before_it(app: Any, xapi: XAPI) -> None:
     """A rule may read what earlier batches stored (cmi5's order rules): with rules, a group writes batch by batch."""
     from lrs.errors import Refused
-    from lrs.hooks import Hooks
+    from lrs.hooks import Hooks, ReadView
     from lrs.sql.statements import write_group
 
     first, second, third = (str(uuid.uuid4()) for _ in range(3))
+    registration = str(uuid.uuid4())
     seen_by_rule: list[int] = []
 
-    def only_after_first(session: Session, statement: dict[str, Any]) -> None:
-        stored = session.execute(text("SELECT count(*) FROM lrs_statement WHERE statement_id = :i"), {"i": first})
-        seen_by_rule.append(stored.scalar_one())
+    def only_after_first(view: ReadView, statement: dict[str, Any]) -> None:
+        seen_by_rule.append(sum(s["id"] == first for s in view.statements(registration)))
         if statement["object"]["id"] == "http://example.org/refused":
             raise Refused("this rule refuses it")
 
     hooks = Hooks()
     hooks.rules.append(only_after_first)
     writes = [
-        (prepare_batch([_statement(i, {"id": f"http://example.org/{o}"})], authority=SYSTEM_AUTHORITY, version="1.0.3"),
+        (prepare_batch([_statement(i, {"id": f"http://example.org/{o}"}) | {"context": {"registration": registration}}],
+                       authority=SYSTEM_AUTHORITY, version="1.0.3"),
          None)
         for i, o in ((first, "one"), (second, "refused"), (third, "three"))
     ]

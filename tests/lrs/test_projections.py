@@ -113,7 +113,7 @@ def test_the_live_projection_equals_a_rebuild_from_statements(
     result = runner.invoke(args=["lrs", "projections", "rebuild"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["projections"] == ["registrations"]
+    assert report["projections"] == ["registrations", "completions"]
     assert report["statements"] == 12 + 3 - 3  # voided statements are not replayed
     assert {
         json.dumps(a): lrs_client.registrations(a) for a in (LEARNER, OTHER)
