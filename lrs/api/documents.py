@@ -3,8 +3,9 @@
 Concurrency (§3.1; 2.0 per STANDARDS.md §2 item 6): GET answers a quoted SHA-1 ETag and
 Last-Modified; If-Match and If-None-Match are honoured on PUT, POST and DELETE (412). A PUT
 without either header to an existing Activity or Agent Profile document is a 409, and to a
-new one a 400 (the client MUST send one); in 2.0 a State PUT over an existing document
-without either header is a 409 as well.
+new one it is stored (204): §3.1 names 409 only for a document that exists, and clients
+such as TinCanPython's RemoteLRS send neither header. In 2.0 a State PUT over an existing
+document without either header is a 409 as well.
 
 Restricted credentials (DESIGN.md, Credentials) touch only documents inside their
 restriction. Documents that belong to no agent or registration (Activity Profiles; Agent
@@ -217,9 +218,7 @@ def _write(resource: Resource, *, merge: bool) -> Response:
     if len(body) > MAX_DOCUMENT_BYTES:
         raise PayloadTooLarge(f"documents are limited to {MAX_DOCUMENT_BYTES} bytes")
     blind: sql.BlindPut = "allow"
-    if not merge and resource.kind != sql.STATE:
-        blind = "refuse"
-    elif not merge and version() == "2.0.0":
+    if not merge and (resource.kind != sql.STATE or version() == "2.0.0"):
         blind = "conflict"
     write = sql.DocumentWrite.of(
         key,

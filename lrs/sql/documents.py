@@ -49,7 +49,7 @@ from lrs.sql.document_rows import (  # noqa: F401  (re-exported: the API and tab
 )
 from lrs.store import Document
 
-BlindPut = Literal["allow", "conflict", "refuse"]
+BlindPut = Literal["allow", "conflict"]
 
 
 def is_json(content_type: str | None) -> bool:
@@ -225,8 +225,7 @@ def write_document(
     """PUT (replace) or POST (``merge``) one document under the concurrency rules (xAPI 1.0.3 Part Three §3.1).
 
     ``blind_put`` says what a write with neither If-Match nor If-None-Match may do: "allow"
-    anything; "conflict": not overwrite (409; 2.0's State PUT); "refuse": not overwrite (409)
-    nor create (400), as a profile PUT must carry one of the headers.
+    anything; "conflict": create but not overwrite (409; a profile PUT, 2.0's State PUT).
     """
     write = DocumentWrite.of(key, content, content_type, if_match, if_none_match, merge, blind_put)
     return apply_write(db, write)
@@ -284,7 +283,7 @@ def write_at_once(db: Executor, write: DocumentWrite) -> Document | None:
         if created is None:
             raise PreconditionFailed("If-None-Match: the document already exists")
         return created
-    if write.merge or write.blind_put == "refuse":
+    if write.merge:
         return None
     if write.blind_put == "conflict":
         created = write.inserted(db, now)
@@ -314,10 +313,6 @@ def _write_carefully(db: Executor, write: DocumentWrite) -> Document:
         if write.blind_put != "allow" and unconditional:
             if row is not None:
                 raise Conflict(_EXISTS)
-            if write.blind_put == "refuse":
-                raise BadRequest(
-                    "PUT to this resource needs an If-Match or If-None-Match header"
-                )
         now = datetime.now(UTC)
         if row is None:
             created = write.inserted(db, now)

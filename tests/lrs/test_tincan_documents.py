@@ -1,13 +1,14 @@
-"""A real xAPI client, tincan.RemoteLRS 1.0.0, saves and reads documents over HTTP against a live server.
+"""A real xAPI client, tincan.RemoteLRS 1.0.0, saves, reads and deletes documents over HTTP against a live server.
 
-tincan 1.0.0's own defects, worked around here rather than in the LRS:
+Plain ``RemoteLRS``, as vendors ship it: it PUTs profile documents with neither If-Match
+nor If-None-Match, which the LRS stores when the document does not exist yet and refuses
+with 409 when it does (xAPI 1.0.3 Part Three §3.1). Its other defects, worked around in
+the test rather than in the LRS:
 - ``about()`` raises ValueError on About's "2.0.0", so the version is set explicitly;
 - ``save_state`` leaves ``registration`` out and sends its PUT twice (harmless for a
   1.0.3 State PUT, which overwrites);
-- it never sends If-None-Match, which xAPI 1.0.3 Part Three §3.1 requires of a client that
-  PUTs a new profile document, and it never reads the ETag back (it looks the header up
-  in a list of pairs): ``ConformingRemoteLRS`` adds If-None-Match: * to a first profile PUT,
-  and the test reads the ETag from the raw response;
+- it never reads the ETag back (it looks the header up in a list of pairs), so the
+  test reads it from the raw response when it wants to send If-Match;
 - document content must be ``str``.
 """
 
@@ -31,23 +32,11 @@ from tincan.lrs_response import LRSResponse
 ACTIVITY_ID = "https://courses.example.org/fire-safety/module-2"
 
 
-class ConformingRemoteLRS(RemoteLRS):  # type: ignore[misc]
-    """RemoteLRS that sends If-None-Match: * when it PUTs a profile document it holds no ETag for."""
-
-    def _send_request(self, request: Any) -> LRSResponse:
-        profile = request.resource in ("activities/profile", "agents/profile")
-        if profile and request.method == "PUT" and "If-Match" not in request.headers:
-            request.headers["If-None-Match"] = "*"
-        return super()._send_request(request)
-
-
 @pytest.fixture
-def lrs(live_server: str, lrs_credential: tuple[str, str]) -> ConformingRemoteLRS:
+def lrs(live_server: str, lrs_credential: tuple[str, str]) -> RemoteLRS:
     """tincan's client on the live server, speaking 1.0.3 (About's "2.0.0" breaks its about())."""
     key, secret = lrs_credential
-    return ConformingRemoteLRS(
-        version="1.0.3", endpoint=f"{live_server}/xapi/", username=key, password=secret
-    )
+    return RemoteLRS(version="1.0.3", endpoint=f"{live_server}/xapi/", username=key, password=secret)
 
 
 def learner() -> Agent:
@@ -63,10 +52,16 @@ def etag_of(response: LRSResponse) -> str:
 
 def json_of(response: LRSResponse) -> Any:
     assert response.success, response.data
+    assert response.response.status == 200
     return json.loads(bytes(response.content.content))
 
 
-def test_tincan_saves_and_reads_a_state_document(lrs: ConformingRemoteLRS) -> None:
+def missing(response: LRSResponse) -> bool:
+    """A retrieve of a document that is not there (RemoteLRS ignores the 404)."""
+    return bool(response.response.status == 404)
+
+
+def test_tincan_saves_reads_and_deletes_a_state_document(lrs: RemoteLRS) -> None:
     activity = Activity(id=ACTIVITY_ID)
     document = StateDocument(
         id="bookmark",
@@ -85,10 +80,17 @@ def test_tincan_saves_and_reads_a_state_document(lrs: ConformingRemoteLRS) -> No
     assert ids.success
     assert ids.content == ["bookmark"]
 
+    document.content = json.dumps({"page": 8})
+    assert lrs.save_state(document).success  # 1.0.3: a State PUT overwrites
+    assert json_of(lrs.retrieve_state(activity, learner(), "bookmark")) == {"page": 8}
 
-def test_tincan_saves_updates_and_reads_an_activity_profile(
-    lrs: ConformingRemoteLRS,
-) -> None:
+    deleted = lrs.delete_state(document)
+    assert deleted.success, deleted.data
+    assert missing(lrs.retrieve_state(activity, learner(), "bookmark"))
+    assert lrs.retrieve_state_ids(activity, learner()).content == []
+
+
+def test_tincan_saves_updates_reads_and_deletes_an_activity_profile(lrs: RemoteLRS) -> None:
     activity = Activity(id=ACTIVITY_ID)
     profile = ActivityProfileDocument(
         id="launch",
@@ -96,31 +98,57 @@ def test_tincan_saves_updates_and_reads_an_activity_profile(
         content=json.dumps({"mastery": 0.8}),
         content_type="application/json",
     )
-    assert lrs.save_activity_profile(profile).success
+    created = lrs.save_activity_profile(profile)  # no precondition header: stored, it is new
+    assert created.success, created.data
+    assert created.response.status == 204
 
     read = lrs.retrieve_activity_profile(activity, "launch")
     assert json_of(read) == {"mastery": 0.8}
 
+    profile.content = json.dumps({"mastery": 0.5})
+    blind = lrs.save_activity_profile(profile)  # no header over an existing one: 409
+    assert not blind.success and blind.response.status == 409
     profile.content = json.dumps({"mastery": 0.9})
     profile.etag = etag_of(read)
     assert lrs.save_activity_profile(profile).success
     profile.content = json.dumps({"mastery": 0.1})  # the same, now stale, ETag: refused
     stale = lrs.save_activity_profile(profile)
-    assert not stale.success
-    assert stale.response.status == 412
+    assert not stale.success and stale.response.status == 412
     again = lrs.retrieve_activity_profile(activity, "launch")
     assert json_of(again) == {"mastery": 0.9}
+    assert lrs.retrieve_activity_profile_ids(activity).content == ["launch"]
+
+    profile.etag = etag_of(again)
+    deleted = lrs.delete_activity_profile(profile)
+    assert deleted.success, deleted.data
+    assert missing(lrs.retrieve_activity_profile(activity, "launch"))
+    profile.etag = None
+    assert lrs.save_activity_profile(profile).success  # gone, so new again
 
 
-def test_tincan_saves_and_reads_an_agent_profile(lrs: ConformingRemoteLRS) -> None:
+def test_tincan_saves_reads_and_deletes_an_agent_profile(lrs: RemoteLRS) -> None:
     profile = AgentProfileDocument(
         id="preferences",
         agent=learner(),
         content=json.dumps({"languagePreference": "fr-FR"}),
         content_type="application/json",
     )
-    assert lrs.save_agent_profile(profile).success
+    created = lrs.save_agent_profile(profile)
+    assert created.success, created.data
     read = lrs.retrieve_agent_profile(learner(), "preferences")
     assert json_of(read) == {"languagePreference": "fr-FR"}
     ids = lrs.retrieve_agent_profile_ids(learner())
     assert ids.content == ["preferences"]
+
+    profile.content = json.dumps({"languagePreference": "de-DE"})
+    blind = lrs.save_agent_profile(profile)
+    assert not blind.success and blind.response.status == 409
+    profile.etag = etag_of(read)
+    assert lrs.save_agent_profile(profile).success
+    assert json_of(lrs.retrieve_agent_profile(learner(), "preferences")) == {"languagePreference": "de-DE"}
+
+    profile.etag = None
+    deleted = lrs.delete_agent_profile(profile)  # no If-Match: deleted unconditionally
+    assert deleted.success, deleted.data
+    assert missing(lrs.retrieve_agent_profile(learner(), "preferences"))
+    assert lrs.retrieve_agent_profile_ids(learner()).content == []
