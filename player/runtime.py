@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from core.errors import Conflict, NotFound
-from lrs.client import SYSTEM_AUTHORITY
+from lrs.client import SYSTEM_AUTHORITY, LRSError
 from packages.model import CourseModel, Item
 from player import cmi, completion, state, tokens
 from player import course as course_model
 from player.content import content_url
 from player.launch import course_attempt_doc
-from player.sco import SCO, Change, changes, merge, sco_outcome
+from player.sco import SCO, changes, merge, sco_outcome
 
 if TYPE_CHECKING:
     from lrs.client import LRSClient
@@ -78,7 +78,7 @@ def open_sco(client: LRSClient, token: tokens.AttemptToken, model: CourseModel, 
     attempt = course_attempt_doc(client, token)
     if token.mode == "normal" and (attempt.content or {}).get("launch_session") not in (None, token.session):
         raise Superseded("This course was opened again in another window or device; continue there.")
-    sco = SCO.current(client, token, model.kind, item, attempt.content or {}, reopening=True)
+    sco = SCO.current(client, token, model.kind, item, attempt.content or {})
     if item.scorm_type == "asset" and token.mode == "normal":
         _record_asset(client, token, model, item)
     status = ((attempt.content or {}).get("scos", {}).get(item.identifier) or {}).get("status", "not attempted")
@@ -125,21 +125,30 @@ def commit(
     _guard(content, token, body)
     if content.get("seq") == body.seq:
         return Answer(**content.get("last_answer", {"seq": body.seq}))
+    return _store(client, token, model, item, checked, body, attempt)
+
+
+def _store(
+    client: LRSClient, token: tokens.AttemptToken, model: CourseModel, item: Item, checked: cmi.Checked,
+    body: Commit, attempt: state.Doc,
+) -> Answer:
+    """Merge the commit into the SCO attempt and store it: the course attempt state first (the guard)."""
+    content = dict(attempt.content or {})
     sco = SCO.current(client, token, model.kind, item, content)
     before = sco_outcome(model.kind, item, sco.flat, finished=False)
     merged, after = merge(sco, checked.kept, token, final=body.final)
-    found = changes(sco, merged, before, after, final=body.final)
-    scos = dict(content.get("scos") or {})
-    scos[item.identifier] = merged.summary(after, token.session, finished=body.final)
+    ctx = merged.context(token, body.seq)
+    made = [change.statement(ctx) for change in changes(sco, merged, before, after, final=body.final)]
+    scos = {**(content.get("scos") or {}), item.identifier: merged.summary(after, token.session, finished=body.final)}
     content.update(scos=scos, seq=body.seq, last_item=item.identifier)
     answer = _answer(model, content, body.seq, checked.dropped)
     content["last_answer"] = answer.__dict__
     try:
         state.write(client, attempt, content)  # the guard: one commit per (session, seq) gets past it
+        merged.store(client, token)
     except state.Changed:
         raise Superseded("Another commit of this attempt was stored first; reload the course.") from None
-    merged.store(client, token)
-    _store_statements(client, token, merged, found, body.seq)
+    _store_statements(client, token, made)
     if answer.course.get("satisfied"):
         _maybe_complete(client, token, model, scos)
     return answer
@@ -173,15 +182,22 @@ def _outcomes(scos: dict[str, Any]) -> dict[str, completion.Outcome]:
     }
 
 
-def _store_statements(client: LRSClient, token: tokens.AttemptToken, sco: SCO, found: list[Change], seq: int) -> None:
-    if not found:
+def _store_statements(client: LRSClient, token: tokens.AttemptToken, made: list[dict[str, Any]]) -> None:
+    """Store the commit's statements as one batch; a refusal is logged whole (the State is already safe)."""
+    if not made:
         return
-    ctx = sco.context(token, seq)
-    client.store_statements([change.statement(ctx) for change in found], authority=SYSTEM_AUTHORITY)
+    try:
+        client.store_statements(made, authority=SYSTEM_AUTHORITY)
+    except LRSError:
+        log.exception("the LRS refused the statements of a commit of %s: %s", token.registration, made)
 
 
 def _maybe_complete(client: LRSClient, token: tokens.AttemptToken, model: CourseModel, scos: dict[str, Any]) -> None:
     """Record the course completion fact when the rollup is satisfied (once per registration, by the LRS)."""
-    if completion.course_outcome(model, _outcomes(scos)).satisfied:
+    if not completion.course_outcome(model, _outcomes(scos)).satisfied:
+        return
+    try:
         client.record_completion(agent=token.agent, course_iri=token.course_iri, registration=token.registration,
                                  course_name=token.course_title)
+    except LRSError:
+        log.exception("the completion of %s could not be recorded", token.registration)

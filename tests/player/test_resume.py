@@ -188,3 +188,19 @@ def test_the_course_page_offers_start_resume_then_review(app: Any, fixture_zip: 
     assert "Review course" in player.client.get("/courses/golf").get_data(as_text=True)
     learning = player.client.get("/my-learning").get_data(as_text=True)
     assert "?mode=review" in learning
+
+
+def test_commits_after_a_final_one_of_the_same_session_go_on_with_the_same_attempt(
+    app: Any, fixture_zip: Any, lrs_client: Any
+) -> None:
+    # A phone hides the page (a final commit), the learner comes back to the same page and goes on.
+    player = launched(app, fixture_zip(SCORM2004_SINGLE))
+    player.open()
+    player.commit({"completion_status": "completed", "location": "p5", "exit": "", "session_time": "PT1M",
+                   "total_time": "PT1M"}, final=True)
+    player.commit({"location": "p6", "exit": "", "session_time": "PT3M", "total_time": "PT3M"}, final=True)
+    docs = documents(lrs_client, player)
+    assert len(docs["sco"]["attempts"]) == 1
+    assert docs["attempt"]["location"] == "p6" and docs["attempt"]["total_time"] == "PT0H3M0.00S"
+    assert verbs(statements(lrs_client, player.registration)) == [
+        "initialized", "completed", "terminated", "resumed", "terminated"]
