@@ -134,13 +134,13 @@ def close_after_beacon(page: Any) -> None:
     page.context.close()
 
 
-def start_state(page: Any, slug: str) -> str:
-    """Which of Start / Resume / Review the course page offers now."""
-    page.goto(f"/courses/{slug}")
-    for label in ("Start course", "Resume course", "Review course"):
-        if page.get_by_role("link", name=label).count():
-            return label.split()[0].lower()
-    return "none"
+def back_to_course(page: Any, link: str, offers: str) -> None:
+    """Follow the player's ``link`` to the course page, which then offers ``offers``; close the context."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name=link).click()
+    expect(page.get_by_role("link", name=offers)).to_be_visible()
+    close_after_beacon(page)
 
 
 # -- the LRS, read through its HTTP API -------------------------------------------

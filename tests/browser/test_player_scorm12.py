@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import import_course, make_account, rollcall
 from tests.browser.player_support import (  # noqa: F401 - app, live_port and live_server: one per module
     app,
+    back_to_course,
     check_lrs,
     close_after_beacon,
     enroll_and_start,
@@ -71,9 +72,7 @@ def test_runtime_basic_calls_quit_half_way_resume_elsewhere_and_complete(
     expect(golf_page(page).get_by_role("heading", name="Knowledge Check")).to_be_visible()
     sco(page).get_by_role("button", name="Exit").click()
     expect(page.get_by_text("You have finished")).to_be_visible()
-    page.get_by_role("link", name="Back to the course page").click()
-    expect(page.get_by_role("link", name="Review course")).to_be_visible()
-    close_after_beacon(page)
+    back_to_course(page, "Back to the course page", "Review course")
     page_checks.assert_clean()
 
     check_lrs(app, live_server, "basic12@example.org")
@@ -103,9 +102,7 @@ def test_nine_scos_complete_only_once_all_were_opened_and_resume_at_the_first_no
     expect(contents).to_be_hidden()
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(toc_item(page, MINI_TITLES[3])).to_contain_text("Completed")
-    page.get_by_role("link", name="Course page").click()
-    expect(page.get_by_role("link", name="Resume course")).to_be_visible()  # 5 of 9 opened: not complete
-    close_after_beacon(page)
+    back_to_course(page, "Course page", "Resume course")  # 5 of 9 opened: not complete
 
     page = learner_on_course(new_page, "mini@example.org", "golf-mini")
     page.get_by_role("link", name="Resume course").click()
@@ -116,9 +113,7 @@ def test_nine_scos_complete_only_once_all_were_opened_and_resume_at_the_first_no
     expect(page.get_by_role("button", name="Next →")).to_be_disabled()
     page.get_by_role("button", name="← Previous").click()  # the last SCO closes, its final commit stored
     expect(toc_item(page, MINI_TITLES[8])).to_contain_text("Completed")
-    page.get_by_role("link", name="Course page").click()
-    expect(page.get_by_role("link", name="Review course")).to_be_visible()
-    close_after_beacon(page)
+    back_to_course(page, "Course page", "Review course")
     page_checks.assert_clean()
 
     check_lrs(app, live_server, "mini@example.org")
@@ -161,9 +156,7 @@ def test_the_demo_course_plays_to_the_end_and_resumes(app: Any, live_server: str
     lesson.get_by_label("Problem solving").check()
     lesson.get_by_role("button", name="Check my answer").click()
     expect(page.get_by_text("You have finished")).to_be_visible()
-    page.get_by_role("link", name="Back to the course page").click()
-    expect(page.get_by_role("link", name="Review course")).to_be_visible()
-    close_after_beacon(page)
+    back_to_course(page, "Back to the course page", "Review course")
 
 
 def test_a_second_window_supersedes_the_first(

@@ -209,6 +209,7 @@
     });
     if (is2004) {
       api.on("SetValue.cmi.success_status", function (name, value) { if (value !== "unknown") { setStatus(item.id, value); } });
+      api.on("SetValue.adl.nav.request", function (name, value) { opened.navRequest = String(value); });
     }
     api.on(is2004 ? "Terminate" : "LMSFinish", function () {
       opened.finished = true;
@@ -280,7 +281,7 @@
   function finished(sco) {
     if (sco.onFinish) { sco.onFinish(); return; }
     if (sco !== current || stopped) { return; }
-    var request = is2004 && sco.api.adl && sco.api.adl.nav ? String(sco.api.adl.nav.request || "_none_") : "_none_";
+    var request = sco.navRequest || "_none_";
     var at = indexOf(sco.item.id);
     var choice = /^\{target=([^}]+)\}(choice|jump)$/.exec(request);
     if (request === "exitAll" || request === "suspendAll" || (request === "exit" && items.length === 1)) {
