@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import TIMEOUT_MS, log_in, rollcall, serving
+from tests.browser.conftest import TIMEOUT_MS, import_course, log_in, make_account, rollcall, serving
 from tests.conftest import _dispose, _settings_for, free_port, require
 
 SCHEMAS_ENV = "ROLLCALL_SCORM_PROFILE"
@@ -90,6 +90,27 @@ def learner_on_course(new_page: Any, email: str, slug: str, *, width: int = 1280
     log_in(page, email)
     page.goto(f"/courses/{slug}")
     return page
+
+
+def enrolled_in(app: Any, new_page: Any, package: Path, slug: str, email: str) -> Any:
+    """A course from ``package`` and a new learner who enrolls and starts it: the player page."""
+    import_course(app, package, slug)
+    make_account(app, email)
+    page = learner_on_course(new_page, email, slug)
+    enroll_and_start(page)
+    return page
+
+
+def ends_complete_without_api(app: Any, live_server: str, new_page: Any, package: Path, email: str) -> None:
+    """A golf "Not implemented yet" SCO (it never calls the API) completes once the learner saves and exits."""
+    from playwright.sync_api import expect
+
+    page = enrolled_in(app, new_page, package, package.stem.lower().replace("_", "-"), email)
+    expect(sco(page).get_by_role("heading", name="Not implemented yet")).to_be_visible()
+    page.get_by_role("button", name="Save and exit").click()
+    expect(page.get_by_role("link", name="Review course")).to_be_visible()
+    close_after_beacon(page)
+    check_lrs(app, live_server, email)
 
 
 def enroll_and_start(page: Any) -> None:
@@ -243,7 +264,8 @@ def profile_problems(statements: list[dict[str, Any]], documents: dict[tuple[str
         name = STATEMENT_SCHEMAS.get(statement["verb"]["id"])
         if name:
             validator = jsonschema.Draft7Validator(profile_schema(name))
-            problems += [f"{statement['verb']['id']} {statement['id']}: {e.message}" for e in validator.iter_errors(statement)]
+            where = f"{statement['verb']['id']} {statement['id']}"
+            problems += [f"{where}: {error.message}" for error in validator.iter_errors(statement)]
     for (activity, state_id), doc in documents.items():
         name = STATE_SCHEMAS.get(state_id)
         if name:

@@ -14,13 +14,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import import_course, make_account, rollcall
+from tests.browser.conftest import make_account, rollcall
 from tests.browser.player_support import (  # noqa: F401 - app, live_port and live_server: one per module
     app,
     back_to_course,
     check_lrs,
     close_after_beacon,
+    ends_complete_without_api,
     enroll_and_start,
+    enrolled_in,
     golf_page,
     learner_on_course,
     live_port,
@@ -52,10 +54,8 @@ def toc_item(page: Any, title: str) -> Any:
 def test_runtime_basic_calls_quit_half_way_resume_elsewhere_and_complete(
     app: Any, live_server: str, new_page: Any, shared_fixtures: Path, page_checks: Any
 ) -> None:
-    import_course(app, shared_fixtures / "scorm12/RuntimeBasicCalls_SCORM12.zip", "golf-basic-12")
-    make_account(app, "basic12@example.org", name="Basic Twelve")
-    page = learner_on_course(new_page, "basic12@example.org", "golf-basic-12")
-    enroll_and_start(page)
+    page = enrolled_in(app, new_page, shared_fixtures / "scorm12/RuntimeBasicCalls_SCORM12.zip",
+                       "golf-basic-12", "basic12@example.org")
     expect(golf_page(page).get_by_role("heading", name="Play of the game")).to_be_visible()
     expect(page.get_by_role("banner").get_by_text("In progress")).to_be_visible()
     next_page(page, 4)
@@ -81,10 +81,8 @@ def test_runtime_basic_calls_quit_half_way_resume_elsewhere_and_complete(
 def test_nine_scos_complete_only_once_all_were_opened_and_resume_at_the_first_not_completed(
     app: Any, live_server: str, new_page: Any, shared_fixtures: Path, page_checks: Any
 ) -> None:
-    import_course(app, shared_fixtures / "scorm12/RuntimeMinimumCalls_SCORM12-mini.zip", "golf-mini")
-    make_account(app, "mini@example.org")
-    page = learner_on_course(new_page, "mini@example.org", "golf-mini")
-    enroll_and_start(page)
+    page = enrolled_in(app, new_page, shared_fixtures / "scorm12/RuntimeMinimumCalls_SCORM12-mini.zip",
+                       "golf-mini", "mini@example.org")
     expect(toc_item(page, MINI_TITLES[0])).to_have_attribute("aria-current", "true")
     for title in MINI_TITLES[1:4]:
         page.get_by_role("button", name="Next →").click()
@@ -122,16 +120,8 @@ def test_nine_scos_complete_only_once_all_were_opened_and_resume_at_the_first_no
 def test_a_sco_that_never_calls_the_api_completes_when_it_ends(
     app: Any, live_server: str, new_page: Any, shared_fixtures: Path
 ) -> None:
-    import_course(app, shared_fixtures / "scorm12/ContentPackagingSingleSCO_SCORM12.zip", "golf-single-12")
-    make_account(app, "single12@example.org")
-    page = learner_on_course(new_page, "single12@example.org", "golf-single-12")
-    enroll_and_start(page)
-    expect(sco(page).get_by_role("heading", name="Not implemented yet")).to_be_visible()
-    page.get_by_role("button", name="Save and exit").click()
-    expect(page.get_by_role("link", name="Review course")).to_be_visible()
-    close_after_beacon(page)
-
-    check_lrs(app, live_server, "single12@example.org")
+    package = shared_fixtures / "scorm12/ContentPackagingSingleSCO_SCORM12.zip"
+    ends_complete_without_api(app, live_server, new_page, package, "single12@example.org")
 
 
 def test_the_demo_course_plays_to_the_end_and_resumes(app: Any, live_server: str, new_page: Any) -> None:
@@ -162,10 +152,8 @@ def test_the_demo_course_plays_to_the_end_and_resumes(app: Any, live_server: str
 def test_a_second_window_supersedes_the_first(
     app: Any, live_server: str, new_page: Any, shared_fixtures: Path
 ) -> None:
-    import_course(app, shared_fixtures / "scorm12/RuntimeBasicCalls_SCORM12.zip", "golf-twice")
-    make_account(app, "twice@example.org")
-    first = learner_on_course(new_page, "twice@example.org", "golf-twice")
-    enroll_and_start(first)
+    package = shared_fixtures / "scorm12/RuntimeBasicCalls_SCORM12.zip"
+    first = enrolled_in(app, new_page, package, "golf-twice", "twice@example.org")
     expect(golf_page(first).get_by_role("heading", name="Play of the game")).to_be_visible()
     second = learner_on_course(new_page, "twice@example.org", "golf-twice")
     second.get_by_role("link", name="Resume course").click()

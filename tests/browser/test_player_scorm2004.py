@@ -1,4 +1,4 @@
-"""The player with SCORM 2004 packages in a real browser: suspend and resume, navigation requests, a measure to satisfy.
+"""The player with SCORM 2004 packages in a real browser: suspend, resume, navigation requests, a measure to satisfy.
 
 The golf SCOs' own buttons drive them; their Exit sets adl.nav.request (exitAll or
 suspendAll, SCORM 2004 RTE 4.4), which the player follows back to the course page.
@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import import_course, make_account
 from tests.browser.player_support import (  # noqa: F401 - app, live_port and live_server: one per module
     answer_quiz,
     app,
     check_lrs,
     close_after_beacon,
-    enroll_and_start,
+    ends_complete_without_api,
+    enrolled_in,
     golf_page,
     learner_on_course,
     live_port,
@@ -46,10 +46,8 @@ def resume(new_page: Any, email: str, slug: str) -> Any:
 def test_runtime_basic_calls_suspend_resume_elsewhere_and_complete(
     app: Any, live_server: str, new_page: Any, shared_fixtures: Path, page_checks: Any
 ) -> None:
-    import_course(app, shared_fixtures / "scorm2004/RuntimeBasicCalls_SCORM20043rdEdition.zip", "golf-basic-2004")
-    make_account(app, "basic2004@example.org")
-    page = learner_on_course(new_page, "basic2004@example.org", "golf-basic-2004")
-    enroll_and_start(page)
+    page = enrolled_in(app, new_page, shared_fixtures / "scorm2004/RuntimeBasicCalls_SCORM20043rdEdition.zip",
+                       "golf-basic-2004", "basic2004@example.org")
     next_page(page, 2)
     expect(golf_page(page).get_by_role("heading", name="Scoring", exact=True)).to_be_visible()
     page_checks.check(page, "player-scorm2004")
@@ -72,10 +70,8 @@ def test_runtime_basic_calls_suspend_resume_elsewhere_and_complete(
 def test_advanced_calls_are_satisfied_only_with_a_measure_of_at_least_0_8(
     app: Any, live_server: str, new_page: Any, shared_fixtures: Path
 ) -> None:
-    import_course(app, shared_fixtures / "scorm2004/RunTimeAdvancedCalls_SCORM20043rdEdition.zip", "golf-advanced")
-    make_account(app, "advanced@example.org")
-    page = learner_on_course(new_page, "advanced@example.org", "golf-advanced")
-    enroll_and_start(page)
+    page = enrolled_in(app, new_page, shared_fixtures / "scorm2004/RunTimeAdvancedCalls_SCORM20043rdEdition.zip",
+                       "golf-advanced", "advanced@example.org")
     next_page(page, 15)
     quiz = golf_page(page)
     expect(quiz.get_by_role("heading", name="Knowledge Check")).to_be_visible()
@@ -103,13 +99,5 @@ def test_advanced_calls_are_satisfied_only_with_a_measure_of_at_least_0_8(
 def test_a_2004_sco_that_never_calls_the_api_completes_when_it_ends(
     app: Any, live_server: str, new_page: Any, shared_fixtures: Path
 ) -> None:
-    import_course(app, shared_fixtures / "scorm2004/ContentPackagingSingleSCO_SCORM20042ndEdition.zip", "golf-single-2004")
-    make_account(app, "single2004@example.org")
-    page = learner_on_course(new_page, "single2004@example.org", "golf-single-2004")
-    enroll_and_start(page)
-    expect(sco(page).get_by_role("heading", name="Not implemented yet")).to_be_visible()
-    page.get_by_role("button", name="Save and exit").click()
-    expect(page.get_by_role("link", name="Review course")).to_be_visible()
-    close_after_beacon(page)
-
-    check_lrs(app, live_server, "single2004@example.org")
+    package = shared_fixtures / "scorm2004/ContentPackagingSingleSCO_SCORM20042ndEdition.zip"
+    ends_complete_without_api(app, live_server, new_page, package, "single2004@example.org")
