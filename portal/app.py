@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal import play
 
     play.init_app(app)  # the player's blueprint and GET /courses/<slug>/play
+    if not settings.is_production:  # ARCHITECTURE.md "Unit of work", checked at every LRS call (core.web)
+        app.extensions["lrs_client"] = web.guard_calls(app.extensions["lrs_client"])
     return app
 
 
