@@ -199,7 +199,11 @@
     var api = made.api;
     var opened = { item: item, api: api, commitUrl: made.commitUrl, initialized: false, finished: false };
     opened.lms = new window.CrossFrameLMS(api, config.contentOrigin, { rateLimit: 10000 });
-    api.on(is2004 ? "Initialize" : "LMSInitialize", function () { opened.initialized = true; });
+    api.on(is2004 ? "Initialize" : "LMSInitialize", function () {
+      opened.initialized = true;
+      var status = items[indexOf(item.id)].status;
+      if (config.mode === "normal" && (status === "not attempted" || status === "unknown")) { setStatus(item.id, "incomplete"); }
+    });
     api.on("BeforeTerminate", function () {
       if (opened.suspending) { call(api, "LMSSetValue", "SetValue", is2004 ? "cmi.exit" : "cmi.core.exit", "suspend"); }
     });
