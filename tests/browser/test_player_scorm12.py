@@ -136,6 +136,9 @@ def test_the_demo_course_plays_to_the_end_and_resumes(app: Any, live_server: str
     expect(lesson.get_by_role("heading", name="Its three parts")).to_be_visible()
     page.get_by_role("button", name="Save and exit").click()
     expect(page.get_by_role("link", name="Resume course")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My learning").click()
+    card = page.get_by_role("article").filter(has_text="Community Policing Basics")
+    expect(card.get_by_role("link", name="Resume course")).to_be_visible()
     close_after_beacon(page)
 
     page = learner_on_course(new_page, "demo@example.org", "community-policing-basics")
