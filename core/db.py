@@ -30,6 +30,11 @@ NAMING = {
 }
 
 
+def reads_only(sql: str) -> bool:
+    """True for SQL that only reads (a SELECT or PRAGMA); anything else is taken for a write."""
+    return sql.lstrip()[:6].upper().startswith(_READS)
+
+
 class Base(DeclarativeBase):
     """Base of the app's own tables (users, catalog, packages); not the LRS's."""
 
@@ -78,7 +83,7 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
             # SQLite drops FOR UPDATE from the SQL: the write lock stands in for PostgreSQL's row locks.
             compiled = getattr(context, "compiled", None)
             for_update = getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
-            if for_update or not statement.lstrip()[:6].upper().startswith(_READS):
+            if for_update or not reads_only(statement):
                 cursor.execute("BEGIN IMMEDIATE")
 
         return engine

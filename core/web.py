@@ -15,8 +15,9 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
+from sqlalchemy.sql.elements import TextClause
 
-from core.db import lazy_writer, make_sessionmaker, writer
+from core.db import lazy_writer, make_sessionmaker, reads_only, writer
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: ``Session.info`` key: the session's transaction has written (or locked rows to write).
@@ -43,8 +44,13 @@ def _tracked(factory: sessionmaker[Session], *, locks_at_begin: bool = False) ->
         session.info[_WROTE] = True
 
     def executed(state: ORMExecuteState) -> None:
-        if not state.is_select or getattr(state.statement, "_for_update_arg", None) is not None:
-            wrote(state.session)  # DML, DDL, text(): a write; SELECT ... FOR UPDATE locks rows to write
+        statement = state.statement
+        if isinstance(statement, TextClause):
+            reads = reads_only(statement.text)
+        else:
+            reads = state.is_select and getattr(statement, "_for_update_arg", None) is None
+        if not reads:  # DML, DDL, or SELECT ... FOR UPDATE (rows locked to be written)
+            wrote(state.session)
 
     def ended(session: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.db import make_sessionmaker, transaction
 from core.web import GuardedClient, UnitOfWorkViolation, db_session
@@ -50,6 +50,7 @@ def test_an_lrs_call_while_the_portal_session_holds_a_write_fails_and_stores_not
     with app.test_request_context(method="POST"):
         session = db_session()
         user = session.scalars(select(User)).one()
+        session.execute(text("SELECT count(*) FROM users"))
         guarded.get_statement(flushed["id"])  # reads only so far: the LRS may be called
         user.name = "Changed"
         with pytest.raises(UnitOfWorkViolation, match="commit the portal session first"):
@@ -62,6 +63,10 @@ def test_an_lrs_call_while_the_portal_session_holds_a_write_fails_and_stores_not
         session.commit()
         guarded.store_statement(flushed)  # committed first: allowed
         session.scalars(select(User).with_for_update()).all()  # rows locked to be written
+        with pytest.raises(UnitOfWorkViolation):
+            guarded.store_statement(pending)
+        session.rollback()
+        session.execute(text("UPDATE users SET name = 'By hand'"))  # plain SQL that writes counts too
         with pytest.raises(UnitOfWorkViolation):
             guarded.store_statement(pending)
         session.rollback()
