@@ -43,6 +43,10 @@ SCORM_ATTEMPT_STATE = "https://w3id.org/xapi/scorm/attempt-state"
 SCORM_SUSPEND_DATA = "https://w3id.org/xapi/scorm/types/adl-suspend-data"
 SCORM_ACTIVITY_PROFILE = "https://w3id.org/xapi/scorm/activity-profile"
 SCORM_AGENT_PROFILE = "https://w3id.org/xapi/scorm/agent-profile"
+# Rollcall's player: the State it needs that the profile's documents have no property for
+# (their schemas allow no other): a SCO attempt's whole CMI, and a course attempt's launch session.
+PLAYER_CMI_STATE = "https://rollcall.invalid/xapi/player/cmi-state"
+PLAYER_COURSE_ATTEMPT_STATE = "https://rollcall.invalid/xapi/player/course-attempt-state"
 
 # cmi5 (AICC/CMI-5_Spec_Current)
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"

@@ -7,8 +7,8 @@ score.scaled) with SN §4.2.1's deliveryControls defaults (completionSetByConten
 objectiveSetByContent false: an attempt that ends unreported is completed and satisfied).
 
 The course: 1.2, every SCO completed or passed (a failed SCO is completed, not passed);
-2004, the default rollup of the root (SN §4.6: all tracked children completed /
-satisfied). Where the package defines success (a mastery score, a scaled passing score)
+2004, the default rollup of the root (SN §4.6: all tracked children completed, none
+failed). Where the package defines success (a mastery score, a scaled passing score)
 the course is satisfied only when completed AND passed. Full SCORM 2004 sequencing
 rollup (the manifest's own rollup rules) plugs in at ``rollup_2004``.
 """
@@ -59,11 +59,8 @@ def outcome_12(flat: dict[str, Any], item: Item, *, finished: bool, credit: bool
         status = "completed"
     completion = "completed" if status in COMPLETED_12 else "incomplete" if status != "not attempted" else "unknown"
     success = status if status in ("passed", "failed") else "unknown"
-    low, high = _number(flat.get("cmi.core.score.min")), _number(flat.get("cmi.core.score.max"))
-    scaled = None
-    if raw is not None:
-        low, high = (low or 0.0), (high if high is not None else 100.0)
-        scaled = max(-1.0, min(1.0, (raw - low) / (high - low))) if high > low else None
+    # The profile's score schema: 1.2's score.raw divided by 100 is xAPI's score.scaled.
+    scaled = None if raw is None else max(-1.0, min(1.0, raw / 100))
     return Outcome(completion, success, status, scaled)
 
 
@@ -136,11 +133,18 @@ def course_outcome(model: CourseModel, scos: dict[str, Outcome]) -> CourseOutcom
 
 
 def rollup_2004(model: CourseModel, scos: dict[str, Outcome]) -> CourseOutcome:
-    """SN §4.6 default rollup of the root: completed when every tracked leaf is, satisfied when every one passed."""
+    """SN §4.6 default rollup of the root: completed when every tracked leaf is; satisfied when also none failed.
+
+    A leaf with a scaled passing score must have passed; one without may leave its
+    success unknown (objectiveSetByContent content that never says), but not failed.
+    """
     items = tracked_items(model)
     if not items:
         return CourseOutcome(False, False)
     outcomes = [scos.get(item.identifier) for item in items]
     completed = all(o is not None and o.completion == "completed" for o in outcomes)
-    satisfied = all(o is not None and o.success == "passed" for o in outcomes)
+    satisfied = all(
+        o is not None and (o.success == "passed" if defines_success(item) else o.success != "failed")
+        for item, o in zip(items, outcomes, strict=True)
+    )
     return CourseOutcome(completed, completed and satisfied)

@@ -66,7 +66,7 @@ def pin(session: Session, course: Course, registration: str, *, fresh: bool = Fa
 def course_attempt_doc(client: LRSClient, token: tokens.AttemptToken) -> state.Doc:
     """The course attempt state: launch session, commit seq, each SCO's attempt and outcome."""
     iri = course_model.course_attempt_iri(token.course_iri, token.registration, token.attempt)
-    return state.read_json(client, state.attempt_state(iri, token.agent, token.registration), {})
+    return state.read_json(client, state.course_attempt_state(iri, token.agent, token.registration), {})
 
 
 def _open_session(client: LRSClient, token: tokens.AttemptToken) -> dict[str, Any]:

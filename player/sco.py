@@ -41,6 +41,7 @@ class SCO:
     new_attempt: bool
     new_session: bool
     attempt_doc: state.Doc
+    cmi_doc: state.Doc
     suspend_doc: state.Doc
     flat: dict[str, Any] = field(default_factory=dict)
     suspend: str = ""
@@ -79,11 +80,13 @@ class SCO:
             keep, new_session = False, True
         number = number if keep else number + 1
         iri = course_model.sco_attempt_iri(token.course_iri, item, token.registration, token.attempt, number)
-        doc = state.read_json(client, state.attempt_state(iri, token.agent, token.registration), {})
-        suspend = state.read_text(client, state.suspend_data(iri, token.agent, token.registration))
+        who = (iri, token.agent, token.registration)
+        profile = state.read_json(client, state.attempt_state(*who), {})
+        doc = state.read_json(client, state.cmi_state(*who), {})
+        suspend = state.read_text(client, state.suspend_data(*who))
         stored = doc.content if keep and isinstance(doc.content, dict) else {}
         return cls(
-            kind, item, number, iri, not keep, new_session, doc, suspend, dict(stored.get("cmi") or {}),
+            kind, item, number, iri, not keep, new_session, profile, doc, suspend, dict(stored.get("cmi") or {}),
             suspend.content if keep else "", float(stored.get("total_seconds") or 0),
             float(stored.get("session_base") or 0), 0.0, str(stored.get("session") or ""),
         )
@@ -112,22 +115,25 @@ class SCO:
                 "exit": exit_value, "resumable": resumable}
 
     def store(self, client: LRSClient, token: tokens.AttemptToken) -> None:
-        """Write the attempt state and the suspend data (each with If-Match); list a new attempt."""
+        """Write the CMI, the profile's attempt state and suspend data where changed (each with If-Match); list a new attempt."""
         if self.new_attempt:
             where = state.activity_state(course_model.sco_iri(token.course_iri, self.item), token.agent,
                                          token.registration)
             state.add_attempt(client, where, self.iri)
-        location, _total, _session, _exit, *_ = self.names
-        state.write(client, self.attempt_doc, {
-            "location": str(self.flat.get(location) or ""),
-            "total_time": cmi.iso_duration(self.total_seconds),
-            "credit": "credit",
-            "mode": "normal",
+        state.write(client, self.cmi_doc, {
             "cmi": self.flat,
             "total_seconds": self.total_seconds,
             "session_base": self.session_base,
             "session": self.session,
         })
+        profile = {  # xAPI SCORM Profile, "SCORM Activity Attempt State"
+            "location": str(self.flat.get(self.names[0]) or ""),
+            "total_time": cmi.iso_duration(self.total_seconds),
+            "credit": "credit",
+            "mode": "normal",
+        }
+        if profile != self.attempt_doc.content:
+            state.write(client, self.attempt_doc, profile)
         if self.suspend != (self.suspend_doc.content or "") or (self.suspend and self.suspend_doc.etag is None):
             state.write(client, self.suspend_doc, self.suspend)
 
@@ -261,7 +267,8 @@ def changes(old: SCO, new: SCO, before: completion.Outcome, after: completion.Ou
     if after.success != before.success and after.success in ("passed", "failed"):
         verb = vocab.VERB_PASSED if after.success == "passed" else vocab.VERB_FAILED
         found.append(Change(verb, after.success, _result(new, after)))
-    if _score(new, after) and _score(new, after) != _score(old, before):
+    # scored needs score.scaled (the profile's score schema); raw/min/max ride along.
+    if after.scaled is not None and _score(new, after) != _score(old, before):
         found.append(Change(vocab.VERB_SCORED, "scored", {"score": _score(new, after)}))
     found.extend(_responses(old, new))
     found.extend(_comments(old, new))

@@ -1,12 +1,14 @@
 """The player's State documents in the LRS (xAPI SCORM Profile Appendix "xAPI SCORM Data Objects").
 
 - course activity state (course IRI, ``activity-state``): ``{"attempts": [course attempt IRIs]}``;
-- course attempt state (course attempt IRI, ``attempt-state``): the launch session and
-  commit seq that guard writes, and each SCO's attempt number and outcome;
 - SCO activity state (SCO IRI, ``activity-state``): ``{"attempts": [SCO attempt IRIs]}``;
-- SCO attempt state (SCO attempt IRI, ``attempt-state``): location, total_time, credit,
-  mode, and the rest of the CMI under ``cmi``;
+- SCO attempt state (SCO attempt IRI, ``attempt-state``): location, total_time, credit, mode;
 - suspend data (SCO attempt IRI, ``adl-suspend-data``), as text, whole.
+
+The profile's schemas allow no other properties, so the rest is in Rollcall's own
+documents (lrs.vocab ``PLAYER_*``): the SCO attempt's whole CMI (``cmi-state``), and the
+course attempt's launch session and commit seq that guard writes, with each SCO's
+attempt number and outcome (``course-attempt-state``, at the course attempt IRI).
 
 Every write names the ETag it read (If-Match) or that there was none (If-None-Match: *),
 so a late or concurrent write fails (412) instead of silently overwriting.
@@ -92,6 +94,16 @@ def activity_state(activity_id: str, agent: dict[str, Any], registration: str) -
 def attempt_state(attempt_iri: str, agent: dict[str, Any], registration: str) -> Where:
     """The profile's attempt state of a course or SCO attempt."""
     return Where(attempt_iri, agent, vocab.SCORM_ATTEMPT_STATE, registration)
+
+
+def cmi_state(attempt_iri: str, agent: dict[str, Any], registration: str) -> Where:
+    """Rollcall's document of a SCO attempt's whole CMI."""
+    return Where(attempt_iri, agent, vocab.PLAYER_CMI_STATE, registration)
+
+
+def course_attempt_state(attempt_iri: str, agent: dict[str, Any], registration: str) -> Where:
+    """Rollcall's document of a course attempt: launch session, commit seq, each SCO's outcome."""
+    return Where(attempt_iri, agent, vocab.PLAYER_COURSE_ATTEMPT_STATE, registration)
 
 
 def suspend_data(attempt_iri: str, agent: dict[str, Any], registration: str) -> Where:

@@ -95,6 +95,18 @@ def test_a_2004_sco_that_sets_its_own_completion_is_not_completed_for_it(
     assert answer["course"]["completed"] is False and satisfied_facts(lrs_client, player) == []
 
 
+def test_a_2004_sco_completed_without_a_passing_score_satisfies_unless_it_failed(
+    app: Any, fixture_zip: Any, lrs_client: Any
+) -> None:
+    player = launched(app, fixture_zip(SCO_2004_BASIC))  # objectiveSetByContent="true", no passing score
+    answer = player.commit({"completion_status": "completed", "success_status": "failed", "exit": ""})
+    assert answer["course"] == {"completed": True, "satisfied": False}
+    answer = player.commit({"completion_status": "completed", "success_status": "unknown", "exit": ""},
+                           final=True)
+    assert answer["course"] == {"completed": True, "satisfied": True}  # success never said: completion decides
+    assert len(satisfied_facts(lrs_client, player)) == 1
+
+
 def test_2004_progress_measure_completes_only_at_the_threshold(
     app: Any, fixture_zip: Any, lrs_client: Any, tmp_path: Path
 ) -> None:

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from lrs import vocab
 from tests.player.conftest import Player, statements
-from tests.player.test_commit import launched
+from tests.player.test_commit import documents, launched
 
 GOLDEN = Path(__file__).parent / "golden"
 KINDS = ("initialized", "completed", "passed", "failed", "scored", "responded", "commented", "suspended",
@@ -35,8 +36,8 @@ def normalized(statement: dict[str, Any], player: Player) -> dict[str, Any]:
 
 
 @pytest.fixture
-def emitted(app: Any, fixture_zip: Any, lrs_client: Any) -> dict[str, dict[str, Any]]:
-    """One statement of each kind, from a SCORM 2004 SCO played through two sessions."""
+def played(app: Any, fixture_zip: Any) -> Player:
+    """A SCORM 2004 SCO played through two sessions, saying something of each kind."""
     player = launched(app, fixture_zip("scorm2004/ContentPackagingSingleSCO_SCORM20042ndEdition.zip"))
     player.commit({"completion_status": "incomplete", "success_status": "failed", "score": {"scaled": "0.4"},
                    "interactions": [{"id": "q1", "type": "choice", "learner_response": "b", "result": "incorrect",
@@ -47,10 +48,28 @@ def emitted(app: Any, fixture_zip: Any, lrs_client: Any) -> dict[str, dict[str, 
     player.commit({"completion_status": "completed", "success_status": "passed",
                    "score": {"scaled": "0.9", "raw": "9", "min": "0", "max": "10"}, "exit": "normal",
                    "session_time": "PT1M"}, final=True)
+    return player
+
+
+@pytest.fixture
+def emitted(played: Player, lrs_client: Any) -> dict[str, dict[str, Any]]:
+    """One statement of each kind, normalized."""
     found: dict[str, dict[str, Any]] = {}
-    for statement in statements(lrs_client, player.registration):
-        found.setdefault(statement["verb"]["id"].rsplit("/", 1)[-1], normalized(statement, player))
+    for statement in statements(lrs_client, played.registration):
+        found.setdefault(statement["verb"]["id"].rsplit("/", 1)[-1], normalized(statement, played))
     return found
+
+
+def test_the_statements_and_profile_documents_meet_the_profiles_schemas(played: Player, lrs_client: Any) -> None:
+    from tests.browser.player_support import STATE_SCHEMAS, profile_problems
+
+    found = statements(lrs_client, played.registration)
+    docs = documents(lrs_client, played)
+    profile_docs = {(played.course_iri, vocab.SCORM_ACTIVITY_STATE): docs["course"],
+                    (docs["attempt_iri"], vocab.SCORM_ATTEMPT_STATE): docs["attempt"],
+                    (f"{played.course_iri}/item/item_1", vocab.SCORM_ACTIVITY_STATE): docs["sco"]}
+    assert set(STATE_SCHEMAS) <= {state_id for _activity, state_id in profile_docs}
+    assert profile_problems(found, profile_docs) == []
 
 
 @pytest.mark.parametrize("kind", KINDS)
