@@ -76,6 +76,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     for blueprint in (catalog_views.bp, enrollment_views.bp, partner_views.bp, admin_catalog.bp):
         app.register_blueprint(blueprint)
+    from certificates import views as certificate_views
+    from portal.enrollment import certificates as enrollment_certificates
+
+    certificate_views.init_app(
+        app, rate_limit=enrollment_certificates.limit_verification, time_zone=enrollment_certificates.site_time_zone
+    )
     from portal import play
 
     play.init_app(app)  # the player's blueprint and GET /courses/<slug>/play

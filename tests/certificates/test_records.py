@@ -50,3 +50,13 @@ def test_a_certificate_keeps_its_number_and_date_and_revocation_is_final(app: An
         services.close_holder(session, user_id, keep_name=False)
     with transaction(factory) as session:
         assert services.by_serial(session, serial).name_shown is None
+
+
+def test_the_verification_page_is_public_says_unknown_and_is_rate_limited(app: Any, client: Any) -> None:
+    from portal.enrollment.certificates import VERIFY_PER_IP
+
+    unknown = client.get(f"/certificates/{services.new_serial()}")
+    assert unknown.status_code == 404 and "no certificate with this number" in unknown.get_data(as_text=True)
+    for _ in range(VERIFY_PER_IP.limit - 1):
+        assert client.get("/certificates/NOPE").status_code == 404
+    assert client.get("/certificates/NOPE").status_code == 429
