@@ -14,11 +14,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lrs.vocab import VERB_VOIDED
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -100,6 +103,11 @@ class ReadView:
 #: raises ``lrs.errors.Refused`` (or another XAPIError) to refuse the whole batch.
 Rule = Callable[[ReadView, dict[str, Any]], None]
 
+#: A listener hears each batch's statements (as stored: id, authority, stored) after its
+#: transaction committed; it cannot refuse them, and what it raises is logged, never the
+#: caller's failure (the statements are stored by then).
+Listener = Callable[[list[dict[str, Any]]], None]
+
 
 class Hooks:
     """The projections and rules registered with one LRS."""
@@ -107,10 +115,19 @@ class Hooks:
     def __init__(self) -> None:
         self.projections: list[Projection] = []
         self.rules: list[Rule] = []
+        self.listeners: list[Listener] = []
 
     def view(self, session: Session) -> ReadView:
         """A read view of the transaction on ``session`` for the rules."""
         return ReadView(session)
+
+    def notify(self, statements: list[dict[str, Any]]) -> None:
+        """Tell every listener of a committed batch; a listener's failure is logged and goes no further."""
+        for listener in self.listeners:
+            try:
+                listener(statements)
+            except Exception:
+                log.exception("an LRS listener failed on a stored batch of %d statements", len(statements))
 
     def check(self, view: ReadView, statement: dict[str, Any]) -> None:
         """Run every rule on a statement about to be stored."""

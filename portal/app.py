@@ -85,6 +85,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal import play
 
     play.init_app(app)  # the player's blueprint and GET /courses/<slug>/play
+    from player import tincan
+
+    tincan.init_app(app)  # Tin Can completions from the LRS's stored statements
     if not settings.is_production:  # ARCHITECTURE.md "Unit of work", checked at every LRS call (core.web)
         app.extensions["lrs_client"] = web.guard_calls(app.extensions["lrs_client"])
     return app

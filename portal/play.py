@@ -17,9 +17,12 @@ from core.db import transaction
 from core.errors import RollcallError
 from core.web import db_session
 from packages.models import Course
+from packages import versions
+from packages.model import CourseModel
 from player import launch as player_launch
+from player import tincan
 from player import views as player_views
-from player.content import content_origin
+from player.content import content_origin, content_url
 from portal.accounts.access import confirmed_required
 from portal.catalog import courses
 from portal.enrollment import services as enrollment
@@ -28,7 +31,7 @@ from portal.extensions import csrf
 from portal.identity import agent_for
 from portal.security import CONTENT_SECURITY_POLICY
 
-PLAYABLE = ("scorm12", "scorm2004")
+PLAYABLE = ("scorm12", "scorm2004", "tincan")
 
 
 def _lrs() -> Any:
@@ -48,6 +51,8 @@ def play(slug: str) -> ResponseReturnValue:
     learner = player_launch.Learner(agent_for(current_user), str(current_user.uuid), current_user.name or "")
     mode = "review" if request.args.get("mode") == "review" else "normal"
     registration = _registration(course)
+    if _newest_kind(course) == "tincan":
+        return _play_tincan(course, registration, learner, review=mode == "review")
     try:
         # The pin is committed before the LRS writes: they share SQLite's one write lock (core.web).
         with transaction(current_app.extensions["db_write"]) as session:
@@ -66,6 +71,43 @@ def play(slug: str) -> ResponseReturnValue:
     return response
 
 
+def _play_tincan(course: Any, registration: str, learner: Any, *, review: bool) -> ResponseReturnValue:
+    """A Tin Can course: a launch credential of its own, the content framed from its origin (player/tincan.py)."""
+    with transaction(current_app.extensions["db_write"]) as session:
+        found = versions.pin_for_registration(session, session.get(Course, course.id), registration)
+        version_id, model = found.version_id, CourseModel.from_json(found.version.model)
+    try:
+        launched = tincan.launch(
+            _lrs(), model=model, course_iri=courses.course_iri(course), agent=learner.agent,
+            registration=registration, endpoint=current_app.config["ROLLCALL"].base_url.rstrip("/") + "/xapi/",
+            content_url=lambda href: content_url(version_id, registration, href),
+        )
+    except ValueError as exc:
+        flash(f"This course cannot be played: {exc}.", "error")
+        return redirect(url_for("catalog.course", slug=course.slug), 303)
+    page = render_template("player/tincan.html", course=course, launch_url=launched.url, review=review)
+    response = current_app.make_response(page)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "frame-src 'self'", f"frame-src 'self' {content_origin()}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@confirmed_required
+def close_tincan(slug: str) -> ResponseReturnValue:
+    """Close a Tin Can course: its launch credential stops working at once (player/tincan.py)."""
+    course = courses.get_course(db_session(), slug)
+    if enrollment_views.is_enrolled(course):
+        tincan.close(_lrs(), courses.course_iri(course), agent_for(current_user), _registration(course))
+    return redirect(url_for("catalog.course", slug=slug), 303)
+
+
+def _newest_kind(course: Any) -> str | None:
+    published = [version for version in course.versions if version.published_at is not None]
+    return published[-1].kind if published else None
+
+
 def _playable(course: Any) -> bool:
     """True when the course's newest published version is one the player plays (SCORM 1.2, 2004)."""
     published = [version for version in course.versions if version.published_at is not None]
@@ -82,9 +124,13 @@ def launch_state(course: Any) -> str | None:
         return None
     cache: dict[str, str] = g.setdefault("launch_states", {})
     if course.slug not in cache:
-        cache[course.slug] = player_launch.launch_state(
-            _lrs(), courses.course_iri(course), _registration(course), agent_for(current_user)
-        )
+        iri, registration, agent = courses.course_iri(course), _registration(course), agent_for(current_user)
+        if _newest_kind(course) == "tincan":
+            done = _lrs().completion(registration) is not None
+            cache[course.slug] = "review" if done else (
+                "resume" if tincan.launched(_lrs(), iri, agent, registration) else "start")
+        else:
+            cache[course.slug] = player_launch.launch_state(_lrs(), iri, registration, agent)
     return cache[course.slug]
 
 
@@ -98,3 +144,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(player_views.bp)
     csrf.exempt(player_views.bp)
     app.add_url_rule("/courses/<slug>/play", endpoint="player.launch", view_func=play)
+    app.add_url_rule("/courses/<slug>/play/close", endpoint="player.tincan_close", view_func=close_tincan,
+                     methods=["POST"])

@@ -34,6 +34,7 @@ from lrs.sql import statements as sql
 from lrs.sql.formats import CanonicalDefinitions, render
 from lrs.sql.indexing import ifi_key
 from lrs.store import StatementQuery
+from lrs.vocab import VERB_VOIDED
 from lrs.validation import (
     parse_agent_param,
     parse_timestamp,
@@ -122,6 +123,10 @@ def _check_restrictions(caller: Principal, statement: Any) -> None:
     """403 when a restricted credential writes outside its agent, registration or activity prefix."""
     if not isinstance(statement, dict):
         return
+    verb = statement.get("verb")
+    if caller.registration is not None and isinstance(verb, dict) and verb.get("id") == VERB_VOIDED:
+        # A credential bound to one registration is a launch's (Tin Can, cmi5 §6.3): it never voids.
+        raise Forbidden("a launch credential may not void statements")
     if caller.agent is not None:
         caller.check_agent(statement.get("actor"))
     if caller.registration is not None:
