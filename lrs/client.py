@@ -13,7 +13,7 @@ from lrs.errors import Conflict, Forbidden, PreconditionFailed, Refused
 from lrs.errors import BadRequest as InvalidStatement
 from lrs.errors import NotFound as DocumentNotFound
 from lrs.errors import XAPIError as LRSError
-from lrs.hooks import Hooks, Projection, Rule
+from lrs.hooks import Hooks, Listener, Projection, Rule
 from lrs.vocab import EXTENSION_VOID_REASON, EXTENSION_VOIDED_BY, VERB_VOIDED
 
 __all__ = [
@@ -101,6 +101,11 @@ class LRSClient:
         if all(p.name != projection.name for p in self.hooks.projections):
             self.hooks.projections.append(projection)
 
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener`` with each batch's statements (as stored) after its transaction committed."""
+        if listener not in self.hooks.listeners:
+            self.hooks.listeners.append(listener)
+
     def add_rule(self, rule: Rule) -> None:
         """Let ``rule`` refuse statements inside the statement transaction."""
         if rule not in self.hooks.rules:
@@ -141,6 +146,7 @@ class LRSClient:
         )
         # Validated outside the lock; written in a transaction it may share with other threads' writes.
         ids: list[str] = self._lrs.commit_group.run((batch, attachments))
+        self.hooks.notify([p.statement for p in batch.statements])
         return ids
 
     def write_group(self, session: Session, writes: list[Any]) -> list[Any]:
