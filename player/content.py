@@ -90,8 +90,9 @@ def content_policy(portal_origin: str, content_origin: str) -> str:
     """The CSP of vendor content: inline script and eval allowed, framed only by our two origins.
 
     Vendor content is authored with inline scripts, eval and inline styles (the golf
-    examples, every Articulate/Captivate export); it may talk only to its own origin,
-    so it cannot ship learners' data elsewhere.
+    examples, every Articulate/Captivate export); it may talk only to its own origin
+    and to our LRS (Tin Can and cmi5 content send their statements themselves, with the
+    launch's credential), so it cannot ship learners' data elsewhere.
     """
     media = " ".join(MEDIA_HOSTS)
     return "; ".join(
@@ -99,7 +100,7 @@ def content_policy(portal_origin: str, content_origin: str) -> str:
             "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:",
             f"media-src 'self' data: blob: {media}",
             f"frame-src 'self' {media}",
-            "connect-src 'self'",
+            f"connect-src 'self' {portal_origin}/xapi/",
             "form-action 'self'",
             f"frame-ancestors {portal_origin} {content_origin}",
             "base-uri 'self'",

@@ -213,10 +213,17 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(chromium: Any, live_server: str) -> Iterator[Any]:
+def expected_console_errors() -> list[re.Pattern[str]]:
+    """Console errors a test expects (a module overrides it, e.g. vendor content whose tracker the CSP refuses)."""
+    return []
+
+
+@pytest.fixture
+def new_page(chromium: Any, live_server: str, expected_console_errors: list[re.Pattern[str]]) -> Iterator[Any]:
     """Opens a page in a fresh browser context (its own cookies) on the live server; closes them all after.
 
-    Script errors and Content-Security-Policy refusals in any of the pages fail the test.
+    Script errors and Content-Security-Policy refusals in any of the pages fail the test,
+    except those ``expected_console_errors`` names.
     """
     contexts: list[Any] = []
     script_errors: list[str] = []
@@ -224,7 +231,8 @@ def new_page(chromium: Any, live_server: str) -> Iterator[Any]:
     def on_console(message: Any) -> None:
         # An HTTP error status (a 404 page, a form sent back with 400) is logged too: that is no script error.
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            script_errors.append(f"console: {message.text}")
+            if not any(pattern.search(message.text) for pattern in expected_console_errors):
+                script_errors.append(f"console: {message.text}")
 
     def open_page(width: int = 1280, height: int = 900) -> Any:
         context = chromium.new_context(base_url=live_server, viewport={"width": width, "height": height})
