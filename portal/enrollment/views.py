@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from core.errors import NotFound
 from core.web import db_session
 from lrs.client import LRSError
 from portal.accounts.access import confirmed_required
 from portal.catalog import courses
-from portal.enrollment import services
+from portal.enrollment import certificates, services
 from portal.identity import agent_for
 
 bp = Blueprint("enrollment", __name__)
@@ -67,4 +68,26 @@ def my_learning() -> ResponseReturnValue:
     from portal import play
 
     states = play.launch_states([course for _row, course in items])
-    return render_template("enrollment/my_learning.html", items=items, launch_states=states)
+    facts = _lrs().completions([row.registration for row, _course in items])
+    done = {
+        row.registration: certificates.completed_on(facts[row.registration.lower()].timestamp)
+        for row, _course in items
+        if row.registration.lower() in facts
+    }
+    return render_template("enrollment/my_learning.html", items=items, launch_states=states, completed_on=done)
+
+
+@bp.route("/my-learning/<slug>/certificate.pdf")
+@confirmed_required
+def certificate(slug: str) -> ResponseReturnValue:
+    """The current learner's certificate of a completed course; 404 unless enrolled and completed."""
+    course = courses.get_course(db_session(), slug)
+    if not is_enrolled(course):
+        raise NotFound("There is no certificate for this course: you are not enrolled in it.")
+    registration = str(services.registration_for(str(current_user.uuid), courses.course_iri(course)))
+    fact = _lrs().completion(registration)  # the LRS first, then the portal's write (ARCHITECTURE.md)
+    pdf, filename = certificates.certificate_pdf(course, current_user, fact)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
