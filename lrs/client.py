@@ -219,6 +219,7 @@ class LRSClient:
         """The completion facts of many registrations by (lowercase) registration, in one indexed query; absent ones are left out."""
         from lrs import projections
 
+        self._require_completions()
         wanted: set[str] = set()
         for registration in registrations:
             try:
@@ -243,8 +244,14 @@ class LRSClient:
         """A learner's completion facts (their transcript), oldest first; voided ones are left out."""
         from lrs import projections
 
+        self._require_completions()
         with self._lrs.read_sessions() as session:
             return projections.completions_of(session, agent)
+
+    def _require_completions(self) -> None:
+        """The completion reader answers from the completions projection: without it every answer would be "none"."""
+        if all(p.name != "completions" for p in self.hooks.projections):
+            raise RuntimeError('the LRS keeps no "completions" projection: the app factory must add it')
 
     def void_completion(self, registration: str, *, reason: str, by: str) -> Completion:
         """Revoke a completion fact (an admin act, logged): a voiding statement with the system authority.

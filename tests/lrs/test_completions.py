@@ -261,3 +261,11 @@ def test_completion_needs_a_registration_that_is_a_uuid(lrs_client: Any) -> None
     with pytest.raises(InvalidStatement):
         lrs_client.record_completion(agent={"name": "no identifier"}, course_iri=COURSE, registration=new_uuid())
     assert lrs_client.completions_of(LEARNER) == []
+
+
+def test_without_the_completions_projection_the_reader_refuses_to_answer(lrs_client: Any) -> None:
+    lrs_client.hooks.projections[:] = [p for p in lrs_client.hooks.projections if p.name != "completions"]
+    with pytest.raises(RuntimeError, match="completions"):
+        record(lrs_client, new_uuid())
+    with pytest.raises(RuntimeError, match="completions"):
+        lrs_client.completions_of(LEARNER)
